@@ -1,0 +1,5 @@
+import sys
+
+from huiyan.cli import main
+
+sys.exit(main())
