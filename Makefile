@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SHARED ?= ../shared/data
 OUT    ?= out
 
-.PHONY: run test lint setup clean
+.PHONY: run test lint setup clean bench calibrate train report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,15 +16,33 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Analyse the bundled samples (and a few files of ../shared/data when present), then write a report.
 run: $(STAMP)
 	$(PY) -m huiyan.samples $(OUT)/samples
 	$(VENV)/bin/huiyan analyze --case $(OUT)/case $(OUT)/samples $$( [ -d $(SHARED) ] && $(PY) -m huiyan.samples --pick-shared $(SHARED) ) ; test $$? -le 2
+	$(VENV)/bin/huiyan report --case $(OUT)/case $(OUT)/samples -o $(OUT)/report.pdf --lang zh
+	$(VENV)/bin/huiyan report --case $(OUT)/case $(OUT)/samples -o $(OUT)/report.html --lang en
+	@echo "reports written: $(OUT)/report.pdf $(OUT)/report.html"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 
 test: $(STAMP) lint
+	bash scripts/setup-system.sh
 	$(VENV)/bin/pytest
+
+# Evaluation over ../shared/data under the four protocols; regenerates docs/BENCHMARKS.md.
+bench: $(STAMP)
+	$(PY) -m huiyan.bench.make_all --data $(SHARED) --out $(OUT)/bench --docs docs
+
+# Fit per-method calibration and verdict bands out of sample; writes src/huiyan/data/calibration.json.
+calibrate: $(STAMP)
+	$(PY) -m huiyan.fusion.calibrate --data $(SHARED) --out src/huiyan/data/calibration.json
+
+# Train the small learned detector (needs the optional `train` extra: CPU torch).
+train: $(STAMP)
+	$(PY) -m pip install -q -e ".[train]"
+	$(PY) -m huiyan.learn.train --data $(SHARED) --out models
 
 clean:
 	rm -rf $(VENV) $(OUT)
