@@ -136,7 +136,16 @@ def _open(path: Path):
 
 
 def read_metadata(path: Path) -> ImageMetadata:
-    """Read container metadata without decoding pixels."""
+    """Read container metadata without decoding pixels (PNG text after the pixels is read too)."""
+    try:
+        return _read_metadata(path)
+    except MediaError:
+        raise
+    except Exception as e:
+        raise MediaError(f"{path}: image data is truncated or corrupt ({e})") from e
+
+
+def _read_metadata(path: Path) -> ImageMetadata:
     with _open(path) as im:
         tags, gps, raw, err = _exif_dict(im)
         text: dict[str, str] = {}
