@@ -84,7 +84,9 @@ class Item:
         """`FrameSample`: bounded sample of frame windows and full-resolution stills."""
         from huiyan.media.video import sample_frames
 
-        opts = {k: v for k, v in self.options.items() if k in ("windows", "window_len", "max_side", "stills")}
+        keys = ("windows", "window_len", "max_side", "stills", "face_track", "track_seconds", "track_max_frames",
+                "track_side", "track_crop")
+        opts = {k: v for k, v in self.options.items() if k in keys}
         return sample_frames(self.path, self.video, **opts)
 
     # faces ---------------------------------------------------------------------------------
@@ -94,6 +96,64 @@ class Item:
         from huiyan.media.faces import detect_faces
 
         return detect_faces(self.pixels)
+
+    # video timeline ------------------------------------------------------------------------
+    def add_segment_evidence(self, method: str, t0: float, t1: float, strength: float, *, zh: str, en: str,
+                             window: int | None = None) -> None:
+        """A video method's evidence strength in [0, 1] (0.5 neutral) for one sampled span."""
+        self.__dict__.setdefault("_segment_evidence", []).append(
+            {"method": method, "t0": t0, "t1": t1, "strength": strength, "zh": zh, "en": en, "window": window}
+        )
+
+    @property
+    def segments(self) -> list[dict[str, Any]] | None:
+        """The per-segment timeline of a video: start/end (s), score, strongest reason, frame.
+
+        Each sampled window becomes a segment reaching halfway to its neighbours, so the segments
+        cover the clip. Its score is the mean strength of the methods that reported on it; the
+        strongest reason is the method with the highest strength. The frames of the two strongest
+        segments are saved as artifacts for the report when a case folder is set.
+        """
+        ev = self.__dict__.get("_segment_evidence")
+        if self.media_type != "video" or not ev:
+            return None
+        if "_segments" in self.__dict__:
+            return self.__dict__["_segments"]
+        by_win: dict[Any, list[dict[str, Any]]] = {}
+        for e in ev:
+            by_win.setdefault(e["window"] if e["window"] is not None else (e["t0"], e["t1"]), []).append(e)
+        spans = sorted(
+            ((min(e["t0"] for e in es), max(e["t1"] for e in es), key, es) for key, es in by_win.items()),
+            key=lambda x: x[0],
+        )
+        duration = float(self.video.duration or spans[-1][1])
+        segs: list[dict[str, Any]] = []
+        for i, (t0, t1, key, es) in enumerate(spans):
+            start = 0.0 if i == 0 else (spans[i - 1][1] + t0) / 2
+            end = max(t1, duration) if i == len(spans) - 1 else (t1 + spans[i + 1][0]) / 2
+            top = max(es, key=lambda e: e["strength"])
+            segs.append({
+                "start": round(start, 3),
+                "end": round(end, 3),
+                "score": round(float(np.mean([e["strength"] for e in es])), 4),
+                "reason": {"method": top["method"], "strength": round(top["strength"], 4), "zh": top["zh"],
+                           "en": top["en"]},
+                "methods": {e["method"]: round(e["strength"], 4) for e in es},
+                "window": key if isinstance(key, int) else None,
+            })
+        for rank, seg in enumerate(sorted(segs, key=lambda s: -s["score"])[:2]):
+            wi = seg["window"]
+            if wi is None or "frames" not in self.__dict__ or wi >= len(self.frames.windows):
+                continue
+            w = self.frames.windows[wi]
+            p = self.artifact_path(f"segment_{rank + 1}_{seg['start']:.2f}s.png")
+            if p is not None:
+                from PIL import Image
+
+                Image.fromarray(np.ascontiguousarray(w.frames[len(w.frames) // 2])).save(p)
+                seg["frame"] = str(p)
+        self.__dict__["_segments"] = segs
+        return segs
 
     # artifacts -----------------------------------------------------------------------------
     def artifact_path(self, name: str) -> Path | None:

@@ -9,12 +9,23 @@ WebP are read with Pillow. Two passes are made over a file:
    `window_len` consecutive frames spread uniformly over the clip (for temporal methods),
    downscaled to at most `max_side`, and a few full-resolution `stills` (for image methods).
    The number of kept frames is capped, so memory stays flat in clip length.
+
+The same decoding pass also records, at almost no cost per frame:
+
+- `FrameStats`: for every decoded frame its time, mean RGB and the mean absolute difference of a
+  tiny grey thumbnail to the previous frame (duplicated frames, flicker, frame-rate habits); a few
+  floats per frame, capped at `max_stat_frames`;
+- `FaceTrack`: one run of up to `track_seconds` consecutive frames around the largest face
+  (Haar detector, re-detected every few frames), kept as small fixed-size face crops plus the mean
+  colour of the background border, for blink, pulse (rPPG), head pose and identity methods, which
+  need seconds of consecutive frames. Its size is capped by `track_max_frames`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +86,63 @@ class FrameWindow:
 
 
 @dataclass
+class FrameStats:
+    """A few numbers per decoded frame, in decode order (capped at `max_stat_frames`)."""
+
+    times: np.ndarray  # (n,) presentation time in seconds
+    rgb_means: np.ndarray  # (n, 3) mean R, G, B of the frame
+    thumb_diffs: np.ndarray  # (n,) mean |difference| of a 64x36 grey thumbnail to the previous frame
+    truncated: bool = False
+
+    def __len__(self) -> int:
+        return int(self.times.size)
+
+
+@dataclass
+class FaceTrack:
+    """Consecutive frames around the largest face, for physiological methods.
+
+    `crops` are the face box enlarged by `crop_margin` and resized to `crop_size` square (RGB
+    uint8); `boxes` are the face boxes (x, y, w, h) in full-resolution pixels; `detected` says on
+    which frames the detector actually ran and found the face (others carry the last box);
+    `bg_means` is the mean RGB of the frame's outer border strips (a reference region with no skin).
+    """
+
+    start_index: int
+    times: np.ndarray
+    boxes: np.ndarray  # (n, 4) float
+    detected: np.ndarray  # (n,) bool
+    crops: np.ndarray  # (n, S, S, 3) uint8
+    bg_means: np.ndarray  # (n, 3) float
+    crop_margin: float
+    face_side: float  # median face box side in full-resolution pixels
+
+    def __len__(self) -> int:
+        return int(self.times.size)
+
+    @property
+    def seconds(self) -> float:
+        return float(self.times[-1] - self.times[0]) if len(self) > 1 else 0.0
+
+    @property
+    def fps(self) -> float:
+        if len(self) < 2:
+            return 0.0
+        dt = np.diff(self.times)
+        dt = dt[dt > 0]
+        return float(1.0 / np.median(dt)) if dt.size else 0.0
+
+
+@dataclass
 class FrameSample:
     windows: list[FrameWindow]
     stills: list[tuple[float, np.ndarray]]  # (time, full-resolution RGB)
     decoded_frames: int
     pict_types: str  # one letter per decoded frame: I, P, B, or ? (capped length)
     scale: float  # factor applied to window frames
+    stats: FrameStats | None = None
+    face_track: FaceTrack | None = None
+    face_track_note: str = ""  # why there is no track (no face found, clip too short ...)
 
 
 def _open_av(path: Path):
@@ -240,6 +302,201 @@ def _to_rgb(obj: Any) -> np.ndarray:
     return np.asarray(obj.convert("RGB"), dtype=np.uint8)
 
 
+def _to_small(obj: Any, w: int, h: int, fmt: str) -> np.ndarray:
+    """The frame scaled to w x h ("gray" or "rgb24") without converting it at full size first."""
+    if hasattr(obj, "reformat"):
+        return obj.reformat(width=w, height=h, format=fmt, interpolation="AREA").to_ndarray()
+    im = obj.convert("L" if fmt == "gray" else "RGB").resize((w, h))
+    return np.asarray(im, dtype=np.uint8)
+
+
+class _StatsRecorder:
+    THUMB = (64, 36)
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.times: list[float] = []
+        self.means: list[tuple[float, float, float]] = []
+        self.diffs: list[float] = []
+        self.prev: np.ndarray | None = None
+        self.truncated = False
+
+    def add(self, t: float, fr: Any) -> None:
+        if len(self.times) >= self.cap:
+            self.truncated = True
+            return
+        small = _to_small(fr, 32, 18, "rgb24").astype(np.float32)
+        gray = small @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        self.times.append(t)
+        self.means.append(tuple(small.reshape(-1, 3).mean(0)))
+        self.diffs.append(float(np.abs(gray - self.prev).mean()) if self.prev is not None else np.nan)
+        self.prev = gray
+
+    def result(self) -> FrameStats:
+        return FrameStats(
+            times=np.asarray(self.times, dtype=float),
+            rgb_means=np.asarray(self.means, dtype=float).reshape(-1, 3),
+            thumb_diffs=np.asarray(self.diffs, dtype=float),
+            truncated=self.truncated,
+        )
+
+
+@lru_cache(maxsize=1)
+def _face_detector():
+    """dlib's HOG frontal face detector (built into dlib, no weights file), else OpenCV's Haar
+    cascade when this OpenCV still has `CascadeClassifier` (OpenCV 5 moved it out), else None."""
+    try:
+        import dlib
+
+        det = dlib.get_frontal_face_detector()
+        return "dlib", det
+    except ImportError:
+        pass
+    import cv2
+
+    if hasattr(cv2, "CascadeClassifier"):
+        c = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+        if not c.empty():
+            return "haar", c
+    return None
+
+
+def detect_faces_video(rgb: np.ndarray) -> list[tuple[int, int, int, int]] | None:
+    """Face boxes (x, y, w, h), largest first, on a frame of at most ~640 px; None without a detector.
+
+    Dalal and Triggs HOG + linear SVM as shipped in dlib (King, JMLR 2009); frontal faces of at
+    least ~80 px at this resolution.
+    """
+    det = _face_detector()
+    if det is None:
+        return None
+    kind, d = det
+    if kind == "dlib":
+        rects = d(np.ascontiguousarray(rgb), 0)
+        boxes = [(r.left(), r.top(), r.width(), r.height()) for r in rects]
+    else:
+        import cv2
+
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        found = d.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=6, minSize=(40, 40))
+        boxes = [tuple(int(v) for v in b) for b in (found if len(found) else [])]
+    return sorted(boxes, key=lambda b: -b[2] * b[3])
+
+
+class _FaceTracker:
+    """Finds the largest face, then follows it for up to `max_frames` consecutive frames."""
+
+    def __init__(self, info: VideoInfo, *, seconds: float, max_frames: int, side: int, crop: int,
+                 margin: float, redetect: int, max_attempts: int):
+        self.info = info
+        fps = info.fps or 25.0
+        self.n_target = int(min(max_frames, max(2, round(seconds * fps))))
+        self.scale = min(1.0, side / max(info.width or 1, info.height or 1))
+        self.work_w = max(2, round((info.width or 1) * self.scale))
+        self.work_h = max(2, round((info.height or 1) * self.scale))
+        self.crop = crop
+        self.margin = margin
+        self.redetect = max(1, redetect)
+        self.attempt_every = max(1, round(fps / 2))  # look for a face twice a second
+        self.max_attempts = max_attempts
+        self.attempts = 0
+        self.start: int | None = None
+        self.box: np.ndarray | None = None  # in work coordinates
+        self.times: list[float] = []
+        self.boxes: list[np.ndarray] = []
+        self.detected: list[bool] = []
+        self.crops: list[np.ndarray] = []
+        self.bg: list[np.ndarray] = []
+        self.misses = 0
+        self.done = False
+        self.note = "no face found by the detector"
+
+    def _detect(self, rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
+        faces = detect_faces_video(rgb)
+        if faces is None:
+            self.note = "no face detector available (install dlib-bin, or an OpenCV with Haar cascades)"
+            self.done = True
+            return []
+        return faces
+
+    def add(self, idx: int, t: float, fr: Any) -> None:
+        if self.done:
+            return
+        if self.start is None:
+            if idx % self.attempt_every or self.attempts >= self.max_attempts:
+                if self.attempts >= self.max_attempts:
+                    self.done = True
+                return
+            self.attempts += 1
+            rgb = _to_small(fr, self.work_w, self.work_h, "rgb24")
+            faces = self._detect(rgb)
+            if not faces:
+                return
+            self.start = idx
+            self.box = np.asarray(faces[0], dtype=float)
+            self._keep(t, rgb, True)
+            return
+        rgb = _to_small(fr, self.work_w, self.work_h, "rgb24")
+        found = False
+        if (idx - self.start) % self.redetect == 0:
+            faces = self._detect(rgb)
+            if faces:
+                c0 = self.box[:2] + self.box[2:] / 2
+                best = min(faces, key=lambda b: float(np.hypot(*(np.asarray(b[:2]) + np.asarray(b[2:]) / 2 - c0))))
+                nb = np.asarray(best, dtype=float)
+                # the same face if the centre moved less than half a box
+                if np.hypot(*(nb[:2] + nb[2:] / 2 - c0)) < 0.5 * self.box[2]:
+                    self.box = 0.5 * self.box + 0.5 * nb  # light smoothing against Haar jitter
+                    found = True
+                    self.misses = 0
+            if not found:
+                self.misses += 1
+                if self.misses >= 3:  # the face left the frame: end the track
+                    self.done = True
+                    self.note = "face lost"
+                    return
+        self._keep(t, rgb, found)
+        if len(self.times) >= self.n_target:
+            self.done = True
+
+    def _keep(self, t: float, rgb: np.ndarray, detected: bool) -> None:
+        import cv2
+
+        x, y, w, h = self.box
+        cx, cy, side = x + w / 2, y + h / 2, max(w, h) * self.margin
+        x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+        x1, y1 = x0 + int(round(side)), y0 + int(round(side))
+        H, W = rgb.shape[:2]
+        pad = max(0, -x0, -y0, x1 - W, y1 - H)
+        src = np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge") if pad else rgb
+        patch = src[y0 + pad:y1 + pad, x0 + pad:x1 + pad]
+        self.crops.append(cv2.resize(patch, (self.crop, self.crop), interpolation=cv2.INTER_AREA))
+        b = max(2, min(H, W) // 10)
+        border = np.concatenate([rgb[:b].reshape(-1, 3), rgb[-b:].reshape(-1, 3),
+                                 rgb[:, :b].reshape(-1, 3), rgb[:, -b:].reshape(-1, 3)])
+        self.bg.append(border.mean(0))
+        self.times.append(t)
+        self.boxes.append(self.box / self.scale)
+        self.detected.append(detected)
+
+    def result(self) -> FaceTrack | None:
+        if self.start is None or len(self.times) < 2:
+            if self.start is not None:
+                self.note = "face found on too few consecutive frames"
+            return None
+        boxes = np.asarray(self.boxes, dtype=float)
+        return FaceTrack(
+            start_index=self.start,
+            times=np.asarray(self.times, dtype=float),
+            boxes=boxes,
+            detected=np.asarray(self.detected, dtype=bool),
+            crops=np.stack(self.crops),
+            bg_means=np.asarray(self.bg, dtype=float),
+            crop_margin=self.margin,
+            face_side=float(np.median(boxes[:, 2])),
+        )
+
+
 def sample_frames(
     path: Path,
     info: VideoInfo,
@@ -249,7 +506,22 @@ def sample_frames(
     max_side: int = 512,
     stills: int = 4,
     max_pict_types: int = 100_000,
+    max_stat_frames: int = 200_000,
+    face_track: bool = True,
+    track_seconds: float = 10.0,
+    track_max_frames: int = 320,
+    track_side: int = 640,
+    track_crop: int = 128,
+    track_margin: float = 1.6,
+    track_redetect: int = 10,
+    track_attempts: int = 20,
 ) -> FrameSample:
+    """Decode the clip once and keep a bounded sample (see the module docstring).
+
+    Sampling is configurable: `windows` runs of `window_len` consecutive frames spread uniformly
+    over the clip (keyframes are recorded in `pict_types`), `stills` full-resolution frames, and
+    one face track of at most `track_seconds` (`face_track=False` skips it).
+    """
     starts, still_idx = plan_indices(info.n_frames, windows, window_len, stills)
     wanted: dict[int, int] = {}
     for wi, s in enumerate(starts):
@@ -257,30 +529,47 @@ def sample_frames(
             wanted.setdefault(s + k, wi)
     still_set = set(still_idx)
     scale = min(1.0, max_side / max(info.width or 1, info.height or 1))
+    win_w = max(1, round((info.width or 1) * scale))
+    win_h = max(1, round((info.height or 1) * scale))
     wins = [FrameWindow([], [], [], []) for _ in starts]
     out_stills: list[tuple[float, np.ndarray]] = []
     pict = []
     n = 0
-    last = max(list(wanted) + still_idx) if (wanted or still_idx) else -1
+    stats = _StatsRecorder(max_stat_frames)
+    tracker = (
+        _FaceTracker(info, seconds=track_seconds, max_frames=track_max_frames, side=track_side,
+                     crop=track_crop, margin=track_margin, redetect=track_redetect,
+                     max_attempts=track_attempts)
+        if face_track else None
+    )
     for idx, t, fr, ptype in _iter_frames(path, info):
         n += 1
         if len(pict) < max_pict_types:
             pict.append(ptype)
-        if idx in wanted or idx in still_set:
+        stats.add(t, fr)
+        if tracker is not None:
+            tracker.add(idx, t, fr)
+        if idx in still_set:
             rgb = _to_rgb(fr)
+            out_stills.append((t, rgb))
+        if idx in wanted:
             if idx in still_set:
-                out_stills.append((t, rgb))
-            if idx in wanted:
-                w = wins[wanted[idx]]
-                w.indices.append(idx)
-                w.times.append(t)
-                w.frames.append(_resize(rgb, scale))
-                w.pict_types.append(ptype)
-        if idx > last and info.backend == "pillow":
-            break
+                small = _resize(out_stills[-1][1], scale)
+            elif scale < 1.0 and hasattr(fr, "reformat"):
+                small = _to_small(fr, win_w, win_h, "rgb24")
+            else:
+                small = _resize(_to_rgb(fr), scale)
+            w = wins[wanted[idx]]
+            w.indices.append(idx)
+            w.times.append(t)
+            w.frames.append(small)
+            w.pict_types.append(ptype)
     if n == 0:
         raise MediaError(f"{path}: no video frame could be decoded")
     wins = [w for w in wins if w.frames]
     if not out_stills and wins:
         out_stills.append((wins[0].times[0], wins[0].frames[0]))
-    return FrameSample(windows=wins, stills=out_stills, decoded_frames=n, pict_types="".join(pict), scale=scale)
+    track = tracker.result() if tracker is not None else None
+    note = "" if track is not None else (tracker.note if tracker is not None else "face track disabled")
+    return FrameSample(windows=wins, stills=out_stills, decoded_frames=n, pict_types="".join(pict), scale=scale,
+                       stats=stats.result(), face_track=track, face_track_note=note)
