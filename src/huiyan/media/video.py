@@ -214,6 +214,8 @@ def _probe_animated(path: Path, fmt: str) -> VideoInfo:
         try:
             for i in range(n):
                 im.seek(i)
+                if fmt == "WEBP":
+                    im.load()  # Pillow sets a WebP frame's duration only when it is decoded
                 durs.append(float(im.info.get("duration", 100) or 100) / 1000.0)
         except Exception as e:
             if not durs:
