@@ -1,0 +1,115 @@
+"""Render a `Document` to one self-contained HTML file.
+
+Figures are inlined as base64 PNG; the Noto Sans CJK SC font shipped by `noto-cjk-sans-otc` is
+subset to the characters the report uses and inlined as a WOFF font, so the page shows the same
+glyphs as the PDF on a machine without CJK fonts and needs no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+from huiyan import __version__
+from huiyan.report.document import Document, Figure, Heading, KeyValues, Para, Table
+
+CSS = """
+@page { size: A4; margin: 16mm; }
+body { font-family: 'HuiyanNoto', 'Noto Sans CJK SC', 'Noto Sans SC', sans-serif; color: #141414;
+       max-width: 980px; margin: 2em auto; padding: 0 1.2em; font-size: 14px; line-height: 1.55; }
+h1.title { text-align: center; color: #12346e; font-size: 26px; margin-bottom: .2em; }
+p.subtitle { text-align: center; color: #5f5f5f; font-size: 12.5px; margin-top: 0; }
+h2 { color: #12346e; border-bottom: 1.5px solid #12346e; padding-bottom: 2px; margin-top: 1.8em; font-size: 20px; }
+h3 { color: #12346e; font-size: 16px; margin: 1.1em 0 .4em; }
+h4 { font-size: 14px; margin: .9em 0 .3em; font-weight: normal; }
+table { border-collapse: collapse; width: 100%; margin: .4em 0 .9em; font-size: 12.5px; }
+th, td { border: 1px solid #b4b4b4; padding: 3px 6px; text-align: left; vertical-align: top;
+         word-break: break-all; }
+th { background: #e1e8f2; color: #12346e; font-weight: normal; }
+table.kv td:first-child { width: 22%; background: #f6f8fb; }
+p.muted { color: #5f5f5f; } p.alert { color: #aa1414; } p.ok { color: #146e28; }
+p.strong { font-size: 15px; }
+figure { margin: .6em 0 1.2em; text-align: center; }
+figure img { max-width: 100%; }
+figcaption { color: #5f5f5f; font-size: 12px; text-align: left; }
+footer { color: #5f5f5f; font-size: 11.5px; text-align: center; margin-top: 3em; }
+"""
+
+
+def _font_face(text: str) -> str:
+    """@font-face with the Noto CJK SC subset covering `text`, or "" if it cannot be made."""
+    try:
+        from fontTools import subset
+        from fontTools.ttLib import TTFont
+
+        from huiyan.report.pdf import font_path
+
+        font = TTFont(font_path(), fontNumber=2, lazy=False)
+        opts = subset.Options()
+        opts.flavor = "woff"
+        opts.name_IDs = ["*"]
+        opts.notdef_outline = True
+        opts.hinting = False
+        sub = subset.Subsetter(options=opts)
+        sub.populate(text="".join(sorted(set(text) | set(" 0123456789"))))
+        sub.subset(font)
+        buf = io.BytesIO()
+        font.flavor = "woff"
+        font.save(buf)
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+    except Exception:
+        return ""
+    return ("@font-face { font-family: 'HuiyanNoto'; "
+            f"src: url(data:font/woff;base64,{data}) format('woff'); }}\n")
+
+
+def render_html(doc: Document, *, embed_font: bool = True) -> bytes:
+    e = html.escape
+    parts: list[str] = []
+    text_seen: list[str] = [doc.title, doc.subtitle, doc.footer]
+    in_section = False
+    for b in doc.blocks:
+        if isinstance(b, Heading):
+            text_seen.append(b.text)
+            if b.level == 1:
+                if in_section:
+                    parts.append("</section>")
+                parts.append("<section>")
+                in_section = True
+            tag = {1: "h2", 2: "h3"}.get(b.level, "h4")
+            parts.append(f"<{tag}>{e(b.text)}</{tag}>")
+        elif isinstance(b, Para):
+            if b.text:
+                text_seen.append(b.text)
+                parts.append(f'<p class="{e(b.style)}">{e(b.text)}</p>')
+        elif isinstance(b, KeyValues):
+            rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in b.rows)
+            text_seen.extend(k + v for k, v in b.rows)
+            parts.append(f'<table class="kv">{rows}</table>')
+        elif isinstance(b, Table):
+            head = "".join(f"<th>{e(h)}</th>" for h in b.header)
+            body = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in r) + "</tr>" for r in b.rows)
+            text_seen.extend(b.header)
+            text_seen.extend("".join(map(str, r)) for r in b.rows)
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        elif isinstance(b, Figure):
+            text_seen.append(b.caption)
+            data = base64.b64encode(b.data).decode("ascii")
+            style = f' style="width:{round(100 * b.width)}%"' if b.width < 1 else ""
+            parts.append(f'<figure><img{style} alt="{e(b.caption[:80])}" src="data:{b.mime};base64,{data}">'
+                         f"<figcaption>{e(b.caption)}</figcaption></figure>")
+    if in_section:
+        parts.append("</section>")
+    font_css = _font_face("".join(text_seen)) if embed_font else ""
+    lang = "zh-CN" if doc.lang == "zh" else "en"
+    page = (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="generator" content="huiyan {e(__version__)}">'
+        f"<title>{e(doc.title)}</title><style>{font_css}{CSS}</style></head><body>"
+        f'<h1 class="title">{e(doc.title)}</h1><p class="subtitle">{e(doc.subtitle)}</p>'
+        + "\n".join(parts)
+        + f"<footer>{e(doc.footer)}</footer></body></html>\n"
+    )
+    return page.encode("utf-8")
