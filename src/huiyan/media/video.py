@@ -91,7 +91,7 @@ class FrameStats:
 
     times: np.ndarray  # (n,) presentation time in seconds
     rgb_means: np.ndarray  # (n, 3) mean R, G, B of the frame
-    thumb_diffs: np.ndarray  # (n,) mean |difference| of a 64x36 grey thumbnail to the previous frame
+    thumb_diffs: np.ndarray  # (n,) mean |difference| of a 32x18 grey thumbnail to the previous frame
     truncated: bool = False
 
     def __len__(self) -> int:

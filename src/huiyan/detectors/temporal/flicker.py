@@ -1,8 +1,9 @@
 """Brightness and colour flicker over the whole clip.
 
-What it measures: the per-frame mean luma and chroma (`item.frames.stats`, every decoded frame)
-are detrended with a running median of 5 frames; the robust spread (1.4826 x MAD) of what is left
-is the flicker, in grey levels, reported separately for luma and for the colour ratios.
+What it measures: the per-frame mean luma and chroma (`item.frames.stats`, every decoded frame);
+for each frame, how far its value leaves the straight line through its two neighbours (a second
+difference, blind to slow drifts); the mean of that over the clip, with the largest 10 % dropped
+(scene cuts, flashes), is the flicker, in grey levels for luma and per mille for the colour ratios.
 
 Why it separates: a camera's exposure and white balance drift slowly, so the frame means are
 smooth; frame-wise generation (and the per-frame palettes of generated GIF previews) lets the
@@ -20,24 +21,26 @@ from huiyan.detectors._video import squash
 from huiyan.detectors.base import Detector, register
 
 
-def running_median(x: np.ndarray, k: int = 5) -> np.ndarray:
-    pad = k // 2
-    xp = np.pad(x, pad, mode="edge")
-    return np.median(np.lib.stride_tricks.sliding_window_view(xp, k), axis=1)
+def frame_jumps(x: np.ndarray) -> np.ndarray:
+    """|x_t - (x_{t-1} + x_{t+1}) / 2|: how far each frame leaves the line through its neighbours."""
+    return np.abs(x[1:-1] - 0.5 * (x[:-2] + x[2:]))
+
+
+def trimmed_mean(v: np.ndarray, drop: float = 0.1) -> float:
+    """Mean after dropping the largest `drop` share (scene cuts, flashes)."""
+    v = np.sort(v)
+    k = max(1, int(round(len(v) * (1 - drop))))
+    return float(v[:k].mean())
 
 
 def flicker_levels(rgb_means: np.ndarray) -> tuple[float, float]:
     """(luma flicker in grey levels, chroma flicker in per-mille of the channel ratio)."""
     y = rgb_means @ np.array([0.299, 0.587, 0.114])
-    ry = y - running_median(y)
     s = rgb_means.sum(1) + 1e-6
     chroma = np.stack([rgb_means[:, 0] / s, rgb_means[:, 2] / s], 1) * 1000
-    rc = chroma - np.stack([running_median(chroma[:, 0]), running_median(chroma[:, 1])], 1)
-
-    def mad(v: np.ndarray) -> float:
-        return float(1.4826 * np.median(np.abs(v - np.median(v))))
-
-    return mad(ry), max(mad(rc[:, 0]), mad(rc[:, 1]))
+    luma = trimmed_mean(frame_jumps(y))
+    col = max(trimmed_mean(frame_jumps(chroma[:, 0])), trimmed_mean(frame_jumps(chroma[:, 1])))
+    return luma, col
 
 
 @register

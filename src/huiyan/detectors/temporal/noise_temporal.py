@@ -1,9 +1,10 @@
 """Temporal correlation of the noise residual between consecutive frames.
 
 What it measures: the high-frequency residual of each sampled frame (frame minus a small Gaussian
-blur) is correlated with the residual of the next frame, after warping that residual back along
-the optical flow so that moving texture lines up, in the flat areas where the residual is mostly
-noise rather than edges. The median correlation over all pairs is the score.
+blur) is correlated with the residual of the next frame in the flat areas, where the residual is
+mostly noise rather than edges, twice: in place (noise fixed to the screen) and after warping the
+next frame back along the optical flow (noise or texture carried by the content). The larger of
+the two is the pair's value; the median over all pairs is the score.
 
 Why it separates: a camera sensor's shot and read noise is drawn anew for every exposure, so in
 flat areas the residuals of two frames are nearly uncorrelated; many generators start every frame
@@ -26,6 +27,7 @@ def residual_correlation(a: np.ndarray, b_aligned: np.ndarray, *, flat_quantile:
     """Correlation of the noise residuals of two aligned frames in their flatter half."""
     import cv2
 
+    a, b_aligned = np.asarray(a, np.float32), np.asarray(b_aligned, np.float32)
     ra, rb = noise_residual(a), noise_residual(b_aligned)
     act = cv2.blur(np.abs(cv2.Laplacian(a, cv2.CV_32F)), (9, 9))
     m = act <= np.quantile(act, flat_quantile)
@@ -58,6 +60,7 @@ class NoiseTemporal(Detector):
         import cv2
 
         per_win: dict[int, list[float]] = {}
+        fixed: list[float] = []
         for p in flow_pairs(item):
             a, b, flow = p["a"], p["b"], p["flow"]
             h, w = a.shape
@@ -65,9 +68,11 @@ class NoiseTemporal(Detector):
             # align b's residual only where there is motion; static areas compare in place
             b_al = cv2.remap(b, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_NEAREST,
                              borderMode=cv2.BORDER_REFLECT)
-            c = residual_correlation(a, b_al)
-            if np.isfinite(c):
-                per_win.setdefault(p["window"], []).append(c)
+            c_flow = residual_correlation(a, b_al)
+            c_fixed = residual_correlation(a, b)
+            if np.isfinite(c_flow) and np.isfinite(c_fixed):
+                per_win.setdefault(p["window"], []).append(max(c_flow, c_fixed))
+                fixed.append(c_fixed)
         if not per_win:
             return self.not_applicable("no flat areas to measure the noise in")
         win = {wi: float(np.median(v)) for wi, v in per_win.items()}
@@ -78,6 +83,7 @@ class NoiseTemporal(Detector):
             corr,
             zh=f"相邻帧噪声残差相关系数 {corr:.2f}（真实传感器噪声接近 0）",
             en=f"noise residual correlation between neighbouring frames {corr:.2f} (fresh sensor noise is near 0)",
-            details={"median_correlation": round(corr, 4), "windows": len(win),
+            details={"median_correlation": round(corr, 4), "median_in_place": round(float(np.median(fixed)), 4),
+                     "windows": len(win),
                      "per_window": {str(k): round(v, 4) for k, v in sorted(win.items())}},
         )

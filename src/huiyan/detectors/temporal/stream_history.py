@@ -41,10 +41,10 @@ def duplicate_fraction(diffs: np.ndarray) -> float:
     d = diffs[np.isfinite(diffs)]
     if d.size < 4:
         return 0.0
-    moving = np.median(d)
-    if moving < 0.05:  # a still scene: repeats are not informative
+    moving = np.quantile(d, 0.9)
+    if moving < 0.5:  # a still scene: repeats are not informative
         return 0.0
-    return float(np.mean(d < 0.05 * moving))
+    return float(np.mean(d < 0.1 * moving))
 
 
 def interpolation_score(diffs: np.ndarray) -> float:
@@ -59,7 +59,7 @@ def interpolation_score(diffs: np.ndarray) -> float:
     # consistently on the same parity
     same_parity = abs(float(np.mean(even[:m] < odd[:m])) - 0.5) * 2
     ratio = float(np.median(lo / np.maximum(hi, 1e-6)))
-    return float(same_parity * max(0.0, 1.0 - 2 * ratio))
+    return float(same_parity * max(0.0, 1.0 - ratio))
 
 
 @register
