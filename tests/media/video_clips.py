@@ -104,8 +104,9 @@ def pulse_face(n: int, fps: float, *, bpm: float = 72.0, amplitude: float = 0.01
                noise: float = 1.5) -> Iterable[np.ndarray]:
     """scikit-image's astronaut portrait (512x512, a real face) with a planted pulse.
 
-    The skin-coloured pixels of the face box are brightened by `amplitude` (relative, mostly in
-    red and green as blood absorption would) at `bpm`; the rest of the frame only gets fresh noise.
+    The skin-coloured pixels of the face box are modulated by `amplitude` (relative) at `bpm` with
+    the blood-volume colour signature of skin (0.33, 0.77, 0.53 for R, G, B; de Haan and van Leest,
+    doi:10.1088/0967-3334/35/9/1913); the rest of the frame only gets fresh noise.
     `amplitude=0` gives the same clip without a pulse.
     """
     import cv2
@@ -117,7 +118,7 @@ def pulse_face(n: int, fps: float, *, bpm: float = 72.0, amplitude: float = 0.01
     skin = (ycc[..., 1] > 133) & (ycc[..., 1] < 180) & (ycc[..., 2] > 77) & (ycc[..., 2] < 135)
     box = np.zeros(skin.shape, bool)
     box[y - 10:y + s + 20, x - 10:x + s + 10] = True
-    m = (skin & box).astype(np.float32)[..., None] * np.array([1.0, 0.8, 0.4], np.float32)
+    m = (skin & box).astype(np.float32)[..., None] * np.array([0.33, 0.77, 0.53], np.float32)
     rng = np.random.default_rng(seed)
     for i in range(n):
         p = amplitude * np.sin(2 * np.pi * bpm / 60 * i / fps)

@@ -421,6 +421,28 @@ class _FaceTracker:
             return []
         return faces
 
+    def _detect_near(self, rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """Re-detect in a region of twice the face around the last box, scaled so the face is
+        ~100 px (much cheaper than the whole frame); boxes are returned in frame coordinates."""
+        import cv2
+
+        x, y, w, h = self.box
+        cx, cy, half = x + w / 2, y + h / 2, 1.1 * max(w, h)
+        H, W = rgb.shape[:2]
+        x0, y0 = int(max(0, cx - half)), int(max(0, cy - half))
+        x1, y1 = int(min(W, cx + half)), int(min(H, cy + half))
+        roi = rgb[y0:y1, x0:x1]
+        if roi.size == 0:
+            return []
+        f = 100.0 / max(w, h)
+        if f < 1.0:
+            roi = cv2.resize(roi, (max(1, round(roi.shape[1] * f)), max(1, round(roi.shape[0] * f))),
+                             interpolation=cv2.INTER_AREA)
+        else:
+            f = 1.0
+        faces = self._detect(roi)
+        return [(int(bx / f + x0), int(by / f + y0), int(bw / f), int(bh / f)) for bx, by, bw, bh in faces]
+
     def add(self, idx: int, t: float, fr: Any) -> None:
         if self.done:
             return
@@ -441,7 +463,7 @@ class _FaceTracker:
         rgb = _to_small(fr, self.work_w, self.work_h, "rgb24")
         found = False
         if (idx - self.start) % self.redetect == 0:
-            faces = self._detect(rgb)
+            faces = self._detect_near(rgb)
             if faces:
                 c0 = self.box[:2] + self.box[2:] / 2
                 best = min(faces, key=lambda b: float(np.hypot(*(np.asarray(b[:2]) + np.asarray(b[2:]) / 2 - c0))))

@@ -1,7 +1,7 @@
 """Identity drift: does the face stay the same person across the clip?
 
 What it measures: the 128-d dlib face embedding (ResNet trained for face recognition, shipped by
-the optional `face_recognition_models` package; King, "dlib-ml", JMLR 2009) of up to 12 frames
+the optional `face_recognition_models` package; King, "dlib-ml", JMLR 2009) of up to 6 frames
 spread over the face track, aligned with the 68 landmarks. The score is the median distance of
 the embeddings to their mean; a second number, the largest jump between neighbouring samples, is
 reported. Same-person distances are ~0.3, different people > 0.6 (dlib's threshold).
@@ -22,7 +22,7 @@ from huiyan.detectors._video import crop_face_rect, dlib_models, missing_dlib_re
 from huiyan.detectors.base import Detector, register
 from huiyan.detectors.physiological.rppg import publish_segments_track
 
-SAMPLES = 12
+SAMPLES = 6
 
 
 @register

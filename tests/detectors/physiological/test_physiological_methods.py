@@ -1,0 +1,162 @@
+"""Physiological methods: a planted pulse in a real face, synthetic eye-aspect-ratio series,
+clips without a face or too short, and real clips from ../shared/data."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+SHARED = (REPO / ".." / "shared" / "data").resolve()
+_spec = importlib.util.spec_from_file_location("video_clips", REPO / "tests" / "media" / "video_clips.py")
+clips = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(clips)
+
+PHYSIO = ("physiological.rppg", "physiological.blink", "physiological.identity_drift")
+
+
+def run(method: str, item):
+    from huiyan.detectors.base import get_detector
+
+    return get_detector(method).run(item)
+
+
+def dlib_ready() -> bool:
+    from huiyan.detectors._video import dlib_models
+
+    return dlib_models() is not None
+
+
+@pytest.fixture(scope="module")
+def pulse_clips(tmp_path_factory):
+    d = tmp_path_factory.mktemp("pulse")
+    fps = 15
+    with_pulse = clips.write_clip(d / "pulse.mp4", clips.pulse_face(150, fps, bpm=72, amplitude=0.015), fps, crf=4)
+    without = clips.write_clip(d / "flat.mp4", clips.pulse_face(150, fps, amplitude=0.0), fps, crf=4)
+    return with_pulse, without
+
+
+# rPPG ---------------------------------------------------------------------------------------------
+def test_pos_and_chrom_recover_a_planted_pulse_from_colour_means():
+    from huiyan.detectors.physiological.rppg import chrom_signal, pos_signal, pulse_snr
+
+    fps, n = 30.0, 300
+    t = np.arange(n) / fps
+    rng = np.random.default_rng(0)
+    skin = np.array([180.0, 120.0, 100.0])
+    pulse = 0.004 * np.sin(2 * np.pi * 1.25 * t)  # 75 bpm, with the blood-volume colour signature
+    rgb = skin * (1 + np.outer(pulse, [0.33, 0.77, 0.53])) + rng.normal(0, 0.05, (n, 3))
+    noise = skin + rng.normal(0, 0.3, (n, 3))
+    snr_p, f_p = pulse_snr(pos_signal(rgb, fps), fps)
+    snr_c, f_c = pulse_snr(chrom_signal(rgb, fps), fps)
+    snr_n, _ = pulse_snr(pos_signal(noise, fps), fps)
+    assert abs(f_p - 1.25) < 0.1 and abs(f_c - 1.25) < 0.1
+    assert snr_p > 5 and snr_c > 5
+    assert snr_n < snr_p - 5
+
+
+def test_rppg_planted_pulse_in_a_face(pulse_clips):
+    with_pulse, without = pulse_clips
+    a = run("physiological.rppg", clips.item_for(with_pulse))
+    b = run("physiological.rppg", clips.item_for(without))
+    if not a.applicable and "detector" in (a.reason or ""):
+        pytest.skip(a.reason)
+    assert a.applicable and b.applicable, (a.reason, b.reason)
+    assert abs(a.details["heart_rate_bpm"] - 72) < 6
+    assert a.details["snr_pos_db"] > b.details["snr_pos_db"] + 3
+    assert a.score < b.score  # less evidence of manipulation when a pulse is present
+
+
+def test_physiological_methods_say_why_without_a_face(tmp_path):
+    p = clips.write_clip(tmp_path / "tex.mp4", clips.panning(90, (160, 120)), 15)
+    item = clips.item_for(p)
+    for m in PHYSIO:
+        f = run(m, item)
+        assert not f.applicable
+        assert "face" in f.reason
+
+
+def test_physiological_methods_say_clip_too_short(tmp_path):
+    p = clips.write_clip(tmp_path / "short.mp4", clips.pulse_face(12, 15), 15)
+    item = clips.item_for(p)
+    if item.frames.face_track is None:
+        pytest.skip(f"no face detector: {item.frames.face_track_note}")
+    for m in ("physiological.rppg", "physiological.blink"):
+        f = run(m, item)
+        assert not f.applicable and "too short" in f.reason
+
+
+def test_face_too_small_is_not_applicable(tmp_path):
+    import cv2
+
+    small = [cv2.resize(f, (200, 200), interpolation=cv2.INTER_AREA) for f in clips.pulse_face(60, 15)]
+    big = [np.pad(f, ((140, 140), (220, 220), (0, 0)), mode="edge") for f in small]
+    p = clips.write_clip(tmp_path / "small.mp4", big, 15)
+    f = run("physiological.rppg", clips.item_for(p))
+    assert not f.applicable
+    assert "face" in f.reason  # too small, or not even found at this size
+
+
+# blinks -------------------------------------------------------------------------------------------
+def test_blink_detection_on_a_synthetic_eye_aspect_ratio():
+    from huiyan.detectors.physiological.blink import find_blinks
+
+    fps = 30
+    t = np.arange(300) / fps
+    ear = np.full(300, 0.3) + np.random.default_rng(0).normal(0, 0.005, 300)
+    for s in (45, 150, 240):  # three blinks of 5 frames (0.17 s)
+        ear[s:s + 5] = [0.2, 0.1, 0.08, 0.12, 0.2]
+    blinks = find_blinks(ear, t)
+    assert len(blinks) == 3
+    assert all(0.1 <= d <= 0.3 for _, d in blinks)
+    assert find_blinks(np.full(300, 0.3), t) == []
+
+
+def test_eye_aspect_ratio_of_open_and_closed_eyes():
+    from huiyan.detectors.physiological.blink import eye_aspect_ratio
+
+    lm = np.zeros((2, 68, 2))
+    eye_open = np.array([[0, 0], [1, -1], [2, -1], [3, 0], [2, 1], [1, 1]], float)
+    eye_closed = eye_open * [1, 0.1]
+    lm[0, 36:42], lm[0, 42:48] = eye_open, eye_open
+    lm[1, 36:42], lm[1, 42:48] = eye_closed, eye_closed
+    ear = eye_aspect_ratio(lm)
+    assert ear[0] == pytest.approx(2 / 3)
+    assert ear[1] < 0.1
+
+
+def test_blink_and_identity_on_the_still_portrait(pulse_clips):
+    if not dlib_ready():
+        pytest.skip("dlib-bin / face_recognition_models not installed")
+    item = clips.item_for(pulse_clips[1])
+    b = run("physiological.blink", item)
+    i = run("physiological.identity_drift", item)
+    assert b.applicable and i.applicable
+    assert b.details["blinks"] == 0  # a still photograph never blinks
+    assert b.details["cues"]["no_blink"] > 0.7
+    assert i.score < 0.15  # one identity throughout
+
+
+# real clips ---------------------------------------------------------------------------------------
+def test_real_face_clips_from_shared_data():
+    if not (SHARED / "videos" / "MANIFEST.csv").exists():
+        pytest.skip("../shared/data is not present beside the checkout")
+    with open(SHARED / "videos" / "MANIFEST.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    picks = [r for r in rows if r["relative_path"].startswith("faceforensics_c40/original")][:1]
+    picks += [r for r in rows if r["label"] == "deepfake_face"][:1]
+    for r in picks:
+        item = clips.item_for(SHARED / "videos" / r["relative_path"])
+        for m in PHYSIO:
+            f = run(m, item)
+            assert f.explanation["en"]
+            if f.applicable:
+                assert np.isfinite(f.score)
+            else:
+                assert f.reason
+        if dlib_ready():
+            assert item.frames.face_track is not None  # FF++ clips show one large frontal face
