@@ -54,14 +54,20 @@ def reencode(src: Path, dst: Path) -> Path:
     return dst
 
 
-def run_methods(path: Path) -> dict[str, float | None]:
+def video_methods() -> list[str]:
+    from huiyan.detectors.base import registry
+
+    return [m for m, cls in registry().items() if "video" in cls.media_types]
+
+
+def run_methods(path: Path, only: set[str] | None = None) -> dict[str, float | None]:
     from huiyan.detectors.base import registry
     from huiyan.media.item import Item
 
     item = Item(path)
     out: dict[str, float | None] = {}
     for m, cls in registry().items():
-        if "video" not in cls.media_types:
+        if "video" not in cls.media_types or (only is not None and m not in only):
             continue
         try:
             f = cls().run(item)
@@ -86,7 +92,8 @@ def features(rows: list[dict], methods: list[str]) -> np.ndarray:
         v = []
         for m in methods:
             s = r["scores"].get(m)
-            v += [0.0 if s is None else float(s), 1.0 if s is None else 0.0]
+            ok = s is not None and np.isfinite(s)
+            v += [float(np.clip(s, -1e3, 1e3)) if ok else 0.0, 0.0 if ok else 1.0]
         X.append(v)
     return np.asarray(X, float)
 
@@ -129,10 +136,13 @@ def fused_loso(rows: list[dict], methods: list[str]) -> list[float]:
 
 def summarise(rows: list[dict], key) -> dict[str, dict[str, float | None]]:
     res = {}
-    real = [key(r) for r in rows if r["label"] == "real" and key(r) is not None]
+    def ok(r) -> bool:
+        v = key(r)
+        return v is not None and bool(np.isfinite(v))
+
+    real = [key(r) for r in rows if r["label"] == "real" and ok(r)]
     for lab in (*LABELS, "all"):
-        pos = [key(r) for r in rows if (r["label"] == lab or (lab == "all" and r["label"] != "real"))
-               and key(r) is not None]
+        pos = [key(r) for r in rows if (r["label"] == lab or (lab == "all" and r["label"] != "real")) and ok(r)]
         res[lab] = {"auc": auc(pos, real), "n_pos": len(pos), "n_real": len(real)}
     return res
 
@@ -158,6 +168,13 @@ def main(argv: list[str] | None = None) -> int:
         src = vdir / row["relative_path"]
         for proto in ("delivered", "reencoded"):
             key = f"{proto}:{row['relative_path']}"
+            missing = set(video_methods()) - set(cache.get(key) or {})
+            if key in cache and cache[key] is not None and missing:  # a method added since: run it alone
+                p = src if proto == "delivered" else work / f"re_{i:03d}.mp4"
+                if not p.exists():
+                    p = reencode(src, p)
+                cache[key].update(run_methods(p, missing))
+                cache_p.write_text(json.dumps(cache))
             if key not in cache:
                 try:
                     p = src

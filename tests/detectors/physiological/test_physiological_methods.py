@@ -16,7 +16,7 @@ _spec = importlib.util.spec_from_file_location("video_clips", REPO / "tests" / "
 clips = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(clips)
 
-PHYSIO = ("physiological.rppg", "physiological.blink", "physiological.identity_drift")
+PHYSIO = ("physiological.rppg", "physiological.blink", "physiological.identity_drift", "physiological.head_pose")
 
 
 def run(method: str, item):
@@ -160,3 +160,37 @@ def test_real_face_clips_from_shared_data():
                 assert f.reason
         if dlib_ready():
             assert item.frames.face_track is not None  # FF++ clips show one large frontal face
+
+
+# head pose ----------------------------------------------------------------------------------------
+def _project(rot_deg: tuple[float, float, float], ids, size=128):
+    import cv2
+
+    from huiyan.detectors.physiological.head_pose import MODEL_3D
+
+    obj = np.array([MODEL_3D[i] for i in ids], np.float64)
+    obj[:, 1] *= -1
+    rvec = np.radians(np.array(rot_deg, np.float64))
+    cam = np.array([[size, 0, size / 2], [0, size, size / 2], [0, 0, 1]], np.float64)
+    pts, _ = cv2.projectPoints(obj, rvec, np.array([0, 0, 1500.0]), cam, None)
+    return pts.reshape(-1, 2)
+
+
+def test_head_pose_agrees_on_a_rigid_face_and_not_on_a_swapped_centre():
+    from huiyan.detectors.physiological.head_pose import CENTRAL, WHOLE, pose_disagreement
+
+    lm = np.zeros((68, 2))
+    lm[list(WHOLE)] = _project((5, 15, 0), WHOLE)
+    rigid = pose_disagreement(lm, 128)
+    swapped = lm.copy()
+    swapped[list(CENTRAL)] = _project((5, -10, 0), CENTRAL)  # the centre turned the other way
+    assert rigid < 2.0
+    assert pose_disagreement(swapped, 128) > rigid + 5
+
+
+def test_head_pose_on_the_still_portrait(pulse_clips):
+    if not dlib_ready():
+        pytest.skip("dlib-bin / face_recognition_models not installed")
+    f = run("physiological.head_pose", clips.item_for(pulse_clips[1]))
+    assert f.applicable and np.isfinite(f.score)
+    assert f.details["spread_deg"] < 3.0  # a still face: the same pose in every frame

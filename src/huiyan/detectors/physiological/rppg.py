@@ -118,6 +118,8 @@ class RemotePPG(Detector):
         snr_face, f_face = pulse_snr(pos_signal(face, fps), fps)
         snr_chrom, _ = pulse_snr(chrom_signal(face, fps), fps)
         snr_bg, _ = pulse_snr(pos_signal(tr.bg_means + 1.0, fps), fps)
+        if not (np.isfinite(snr_face) and np.isfinite(snr_bg)):
+            return self.not_applicable("the face or background colour does not vary at all (no signal to measure)")
         score = float(snr_bg - snr_face)
         publish_segments_track(item, self.method, squash(score, 0.0, 2.0))
         return self.finding(
