@@ -112,6 +112,15 @@ def publish_segments(item, method: str, per_window: dict[int, float], *, zh: str
             add(method, t0, t1, float(np.clip(strength, 0, 1)), zh=zh, en=en, window=wi)
 
 
+def publish_track_segments(item, method: str, strength: float, *, zh: str, en: str) -> None:
+    """Attach a face-track method's strength to every sampled window inside the tracked span."""
+    tr = item.frames.face_track
+    if tr is None:
+        return
+    inside = {wi: strength for wi, w in enumerate(item.frames.windows) if tr.times[0] <= w.times[0] <= tr.times[-1]}
+    publish_segments(item, method, inside, zh=zh, en=en)
+
+
 def squash(x: float, at: float, width: float) -> float:
     """Logistic map of a statistic to (0, 1): 0.5 at `at`, steepness 1/`width`."""
     return float(1.0 / (1.0 + np.exp(-(x - at) / max(width, 1e-9))))

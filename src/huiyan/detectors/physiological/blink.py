@@ -19,9 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from huiyan.detectors._video import missing_dlib_reason, squash, track_landmarks, track_reason
+from huiyan.detectors._video import (
+    missing_dlib_reason,
+    publish_track_segments,
+    squash,
+    track_landmarks,
+    track_reason,
+)
 from huiyan.detectors.base import Detector, register
-from huiyan.detectors.physiological.rppg import publish_segments_track
 
 
 def eye_aspect_ratio(lm: np.ndarray) -> np.ndarray:
@@ -89,7 +94,7 @@ class Blink(Detector):
         cues = {"no_blink": no_blink, "long_blinks": 0.8 if long_blinks else 0.0,
                 "ear_jitter": squash(jitter, 0.06, 0.015)}
         score = float(max(cues.values()))
-        publish_segments_track(item, self.method, score)
+        publish_track_segments(item, self.method, score, zh="眨眼异常", en="abnormal or missing blinks")
         return self.finding(
             score,
             zh=f"{secs:.1f} 秒内眨眼 {len(blinks)} 次（{rate:.0f} 次/分），眼部特征点抖动 {jitter:.3f}",

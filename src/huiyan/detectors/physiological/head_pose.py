@@ -19,9 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from huiyan.detectors._video import missing_dlib_reason, squash, track_landmarks, track_reason
+from huiyan.detectors._video import (
+    missing_dlib_reason,
+    publish_track_segments,
+    squash,
+    track_landmarks,
+    track_reason,
+)
 from huiyan.detectors.base import Detector, register
-from huiyan.detectors.physiological.rppg import publish_segments_track
 
 # A generic 3-D face (millimetre-like units, x right, y up, z towards the camera), for the
 # landmark indices of the iBUG 68-point scheme. Approximate values of a mean adult face.
@@ -94,7 +99,8 @@ class HeadPose(Detector):
             return self.not_applicable("head pose could not be fitted to the landmarks")
         med = float(np.median(angles))
         spread = float(np.std(angles))
-        publish_segments_track(item, self.method, squash(med, 12.0, 3.0))
+        publish_track_segments(item, self.method, squash(med, 12.0, 3.0), zh="中心面部与整体面部姿态不一致",
+                               en="central and whole-face head poses disagree")
         return self.finding(
             med,
             zh=f"中心面部与整体面部的头部姿态相差 {med:.1f}°（随时间波动 {spread:.1f}°）",

@@ -18,9 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from huiyan.detectors._video import crop_face_rect, dlib_models, missing_dlib_reason, squash, track_reason
+from huiyan.detectors._video import (
+    crop_face_rect,
+    dlib_models,
+    missing_dlib_reason,
+    publish_track_segments,
+    squash,
+    track_reason,
+)
 from huiyan.detectors.base import Detector, register
-from huiyan.detectors.physiological.rppg import publish_segments_track
 
 SAMPLES = 6
 
@@ -52,7 +58,7 @@ class IdentityDrift(Detector):
         dist = np.linalg.norm(e - e.mean(0), axis=1)
         jumps = np.linalg.norm(np.diff(e, axis=0), axis=1) if len(e) > 1 else np.zeros(1)
         drift = float(np.median(dist))
-        publish_segments_track(item, self.method, squash(drift, 0.2, 0.05))
+        publish_track_segments(item, self.method, squash(drift, 0.2, 0.05), zh="人脸身份漂移", en="the face identity drifts")
         return self.finding(
             drift,
             zh=f"人脸身份特征距其均值的中位距离 {drift:.3f}（同一人约 0.15 以内），最大相邻跳变 {jumps.max():.3f}",

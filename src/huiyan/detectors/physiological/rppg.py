@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from huiyan.detectors._video import publish_segments, squash, track_reason
+from huiyan.detectors._video import publish_track_segments, squash, track_reason
 from huiyan.detectors.base import Detector, register
 
 BAND = (0.7, 4.0)
@@ -121,7 +121,7 @@ class RemotePPG(Detector):
         if not (np.isfinite(snr_face) and np.isfinite(snr_bg)):
             return self.not_applicable("the face or background colour does not vary at all (no signal to measure)")
         score = float(snr_bg - snr_face)
-        publish_segments_track(item, self.method, squash(score, 0.0, 2.0))
+        publish_track_segments(item, self.method, squash(score, 0.0, 2.0), zh="面部缺少脉搏信号", en="no pulse in the face")
         return self.finding(
             score,
             zh=f"面部脉搏信噪比 {snr_face:.1f} dB（背景 {snr_bg:.1f} dB），估计心率 {f_face * 60:.0f} 次/分",
@@ -131,14 +131,3 @@ class RemotePPG(Detector):
                      "snr_background_db": round(snr_bg, 3), "heart_rate_bpm": round(f_face * 60, 1),
                      "seconds": round(tr.seconds, 2), "fps": round(fps, 2), "face_px": round(tr.face_side)},
         )
-
-
-def publish_segments_track(item, method: str, strength: float) -> None:
-    add = getattr(item, "add_segment_evidence", None)
-    tr = item.frames.face_track
-    if add is None or tr is None:
-        return
-    # attach to every sampled window inside the tracked span
-    for wi, w in enumerate(item.frames.windows):
-        if tr.times[0] <= w.times[0] <= tr.times[-1]:
-            publish_segments(item, method, {wi: strength}, zh="面部缺少脉搏信号", en="no pulse in the face")
