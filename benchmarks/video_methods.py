@@ -235,6 +235,23 @@ def write_markdown(out: dict, methods: list[str], path: Path) -> None:
         "all method scores, scored leave-one-source-out (never on a publisher folder it was fitted on).",
         "",
     ]
+    from huiyan.detectors.base import registry
+
+    reg = registry()
+    lines += ["## Methods", "", "| method | family | what it measures |", "|---|---|---|"]
+    for m in methods:
+        cls = reg.get(m)
+        if cls is not None:
+            lines.append(f"| {m} v{cls.version} | {cls.family} | {cls.summary['en']} |")
+    lines += [
+        "",
+        "The physiological methods need a face followed for a few seconds (face track built in the",
+        "single decoding pass, dlib HOG detector) and, except rPPG, the 68-point landmark model and",
+        "face embedding of the optional packages `dlib-bin` and `face_recognition_models`; without",
+        "them they say *not applicable*. They apply to far fewer clips (column `n`): most generated",
+        "clips have no large frontal face, or are GIF previews below 10 fps.",
+        "",
+    ]
     for proto, res in out["protocols"].items():
         lines += [f"## {proto} ({res['n']} clips)", "",
                   "| method | n | " + " | ".join(LABELS) + " | all |",

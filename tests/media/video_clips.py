@@ -24,7 +24,7 @@ CONTAINER_CODECS = {
 }
 
 
-def write_clip(path: Path, frames: Iterable[np.ndarray], fps: float, *, crf: int = 18,
+def write_clip(path: Path, frames: Iterable[np.ndarray], fps: float, *, crf: int = 18, gop: int | None = None,
                durations_ms: list[int] | None = None, times: list[float] | None = None) -> Path:
     """Write RGB uint8 frames to `path`; the container follows the extension.
 
@@ -48,7 +48,7 @@ def write_clip(path: Path, frames: Iterable[np.ndarray], fps: float, *, crf: int
         s = c.add_stream(codec, rate=rate)
         s.pix_fmt = pix
         if codec == "libx264":
-            s.options = {"crf": str(crf), "preset": "ultrafast"}
+            s.options = {"crf": str(crf), "preset": "ultrafast", **({"g": str(gop)} if gop else {})}
         elif codec == "libvpx-vp9":
             s.options = {"crf": "30", "b": "0", "deadline": "realtime", "cpu-used": "8"}
         first = True

@@ -84,7 +84,7 @@ class Item:
         """`FrameSample`: bounded sample of frame windows and full-resolution stills."""
         from huiyan.media.video import sample_frames
 
-        keys = ("windows", "window_len", "max_side", "stills", "face_track", "track_seconds", "track_max_frames",
+        keys = ("windows", "window_len", "max_side", "stills", "key_windows", "face_track", "track_seconds", "track_max_frames",
                 "track_side", "track_crop")
         opts = {k: v for k, v in self.options.items() if k in keys}
         return sample_frames(self.path, self.video, **opts)

@@ -6,7 +6,8 @@ WebP are read with Pillow. Two passes are made over a file:
 1. `probe_video`: container and stream metadata, plus a demux-only pass over the video packets
    (size, key flag, timestamp) — cheap, no decoding;
 2. `sample_frames`: one decoding pass that keeps only the sampled frames: `windows` short runs of
-   `window_len` consecutive frames spread uniformly over the clip (for temporal methods),
+   `window_len` consecutive frames spread uniformly over the clip, plus a few starting at
+   keyframes (for temporal methods),
    downscaled to at most `max_side`, and a few full-resolution `stills` (for image methods).
    The number of kept frames is capped, so memory stays flat in clip length.
 
@@ -266,6 +267,22 @@ def plan_indices(n_frames: int, windows: int, window_len: int, stills: int) -> t
     return starts, still_idx
 
 
+_PICT_LETTERS = {0: "?", 1: "I", 2: "P", 3: "B", 4: "S", 5: "I", 6: "P", 7: "B"}  # AVPictureType
+
+
+def _pict_letter(pt: Any) -> str:
+    """I, P, B (S for sprite) from PyAV's picture type, an enum in old PyAV and an int in PyAV 14+."""
+    if pt is None:
+        return "?"
+    name = getattr(pt, "name", None)
+    if isinstance(name, str) and name and name[0] in "IPBS":
+        return name[0]
+    try:
+        return _PICT_LETTERS.get(int(pt), "?")
+    except (TypeError, ValueError):
+        return "?"
+
+
 def _iter_frames(path: Path, info: VideoInfo) -> Iterator[tuple[int, float, Any, str]]:
     """Yield (index, time, frame-object, pict_type) for every decoded frame."""
     if info.backend == "pillow":
@@ -288,8 +305,7 @@ def _iter_frames(path: Path, info: VideoInfo) -> Iterator[tuple[int, float, Any,
         try:
             for frame in c.decode(vs):
                 t = float(frame.time) if frame.time is not None else idx / (info.fps or 25.0)
-                pt = frame.pict_type
-                pname = getattr(pt, "name", str(pt))[:1] if pt is not None else "?"
+                pname = _pict_letter(frame.pict_type)
                 yield idx, t, frame, pname
                 idx += 1
         except Exception as e:
@@ -529,6 +545,7 @@ def sample_frames(
     window_len: int = 3,
     max_side: int = 512,
     stills: int = 4,
+    key_windows: int = 4,
     max_pict_types: int = 100_000,
     max_stat_frames: int = 200_000,
     face_track: bool = True,
@@ -543,7 +560,8 @@ def sample_frames(
     """Decode the clip once and keep a bounded sample (see the module docstring).
 
     Sampling is configurable: `windows` runs of `window_len` consecutive frames spread uniformly
-    over the clip (keyframes are recorded in `pict_types`), `stills` full-resolution frames, and
+    over the clip, plus up to `key_windows` runs starting at keyframes (I-frames) spread over the
+    clip (all picture types are recorded in `pict_types`), `stills` full-resolution frames, and
     one face track of at most `track_seconds` (`face_track=False` skips it).
     """
     starts, still_idx = plan_indices(info.n_frames, windows, window_len, stills)
@@ -560,6 +578,8 @@ def sample_frames(
     pict = []
     n = 0
     stats = _StatsRecorder(max_stat_frames)
+    n_key, next_key_t = 0, 0.0
+    key_spacing = (info.duration or 0.0) / max(1, key_windows)
     tracker = (
         _FaceTracker(info, seconds=track_seconds, max_frames=track_max_frames, side=track_side,
                      crop=track_crop, margin=track_margin, redetect=track_redetect,
@@ -576,6 +596,15 @@ def sample_frames(
         if idx in still_set:
             rgb = _to_rgb(fr)
             out_stills.append((t, rgb))
+        if (key_windows and ptype == "I" and n_key < key_windows and t >= next_key_t
+                and idx + window_len <= info.n_frames and not any(idx + k in wanted for k in range(window_len))):
+            # a window starting at this keyframe (an intra-coded frame: the codec's own view of
+            # the scene, without prediction from earlier frames)
+            wins.append(FrameWindow([], [], [], []))
+            for k in range(window_len):
+                wanted.setdefault(idx + k, len(wins) - 1)
+            n_key += 1
+            next_key_t = t + key_spacing
         if idx in wanted:
             if idx in still_set:
                 small = _resize(out_stills[-1][1], scale)
@@ -590,7 +619,7 @@ def sample_frames(
             w.pict_types.append(ptype)
     if n == 0:
         raise MediaError(f"{path}: no video frame could be decoded")
-    wins = [w for w in wins if w.frames]
+    wins = sorted((w for w in wins if w.frames), key=lambda w: w.indices[0])
     if not out_stills and wins:
         out_stills.append((wins[0].times[0], wins[0].frames[0]))
     track = tracker.result() if tracker is not None else None
