@@ -134,6 +134,7 @@ def test_stream_history_variable_frame_rate(tmp_path):
 
 # bad inputs --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("method", ["temporal.flow_warp", "temporal.noise_temporal", "temporal.texture_sticking",
+                                    "temporal.texture_persistence",
                                     "temporal.flicker", "temporal.stream_history", "fingerprint.video_frames"])
 def test_tiny_and_single_frame_clips_never_crash(tmp_path, method):
     one = clips.write_clip(tmp_path / "one.gif", [np.full((8, 8, 3), 40, np.uint8)], 10)
@@ -169,3 +170,15 @@ def test_real_clips_from_shared_data(label, ext):
             assert np.isfinite(f.score)
         else:
             assert f.reason
+
+
+# texture_persistence -------------------------------------------------------------------------------
+def test_texture_persistence_panning_texture_persists(fresh_noise_clip, tmp_path):
+    pan = run("temporal.texture_persistence", clips.item_for(fresh_noise_clip))
+    rng = np.random.default_rng(1)
+    redrawn = [np.clip(clips.texture(120, 160, seed=int(s)), 0, 255).astype(np.uint8) for s in rng.integers(0, 1e6, 30)]
+    p = clips.write_clip(tmp_path / "redrawn.mp4", redrawn, 15)
+    boil = run("temporal.texture_persistence", clips.item_for(p))
+    assert pan.applicable and boil.applicable
+    assert pan.score < 0.5
+    assert boil.score > pan.score + 0.3
