@@ -16,7 +16,8 @@ _spec = importlib.util.spec_from_file_location("video_clips", REPO / "tests" / "
 clips = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(clips)
 
-PHYSIO = ("physiological.rppg", "physiological.blink", "physiological.identity_drift", "physiological.head_pose")
+PHYSIO = ("physiological.rppg", "physiological.blink", "physiological.identity_drift", "physiological.head_pose",
+          "physiological.face_blend")
 
 
 def run(method: str, item):
@@ -194,3 +195,29 @@ def test_head_pose_on_the_still_portrait(pulse_clips):
     f = run("physiological.head_pose", clips.item_for(pulse_clips[1]))
     assert f.applicable and np.isfinite(f.score)
     assert f.details["spread_deg"] < 3.0  # a still face: the same pose in every frame
+
+
+# face blending boundary ---------------------------------------------------------------------------
+def test_face_blend_smoothed_face_scores_higher(tmp_path):
+    import cv2
+
+    frames = list(clips.pulse_face(45, 15, amplitude=0.0))
+    x, y, s = 179, 83, 88
+    blended = []
+    for f in frames:
+        g = f.copy()
+        inner = g[y + 10:y + s - 5, x + 12:x + s - 12]
+        g[y + 10:y + s - 5, x + 12:x + s - 12] = cv2.GaussianBlur(inner, (0, 0), 2.5)
+        blended.append(g)
+    a = run("physiological.face_blend", clips.item_for(clips.write_clip(tmp_path / "a.mp4", frames, 15, crf=8)))
+    b = run("physiological.face_blend", clips.item_for(clips.write_clip(tmp_path / "b.mp4", blended, 15, crf=8)))
+    if not a.applicable and "detector" in (a.reason or ""):
+        pytest.skip(a.reason)
+    assert a.applicable and b.applicable
+    assert b.score > a.score + 0.3
+
+
+def test_face_blend_pure_function_flat_crop():
+    from huiyan.detectors.physiological.face_blend import blend_ratio
+
+    assert blend_ratio(np.full((128, 128, 3), 120, np.uint8), 1.6) is None
