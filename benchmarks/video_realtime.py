@@ -2,8 +2,9 @@
 pure decoding.
 
 The clip is synthesised on the spot (10 s, 1920x1080, 30 fps, H.264 CRF 20): a textured background
-panning behind scikit-image's astronaut portrait (a real face, so the face track and the
-physiological methods run, as on interview footage), with fresh noise in every frame.
+panning behind scikit-image's astronaut portrait scaled to 720x720 (a real face of ~125 px, so the
+face track and the physiological methods run, as on wide interview footage), with fresh noise in
+every frame.
 
 Measured, after one warm-up run (which loads the face models once per process; reported apart):
 - `decode_s`: PyAV decoding every frame (threads AUTO), no conversion;
