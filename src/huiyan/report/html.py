@@ -45,7 +45,7 @@ def _font_face(text: str) -> str:
 
         from huiyan.report.pdf import font_path
 
-        font = TTFont(font_path(), fontNumber=2, lazy=False)
+        font = TTFont(font_path(), fontNumber=2, lazy=False, recalcTimestamp=False)
         opts = subset.Options()
         opts.flavor = "woff"
         opts.name_IDs = ["*"]
