@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--out", default="out/bench", metavar="DIR")
     b.add_argument("--limit", type=int, default=None, help="analyse at most N files (smoke runs)")
+    b.add_argument("--workers", type=int, default=2, help="processes (at most 2 on a shared machine)")
     b.set_defaults(func=cmd_bench)
     return ap
 

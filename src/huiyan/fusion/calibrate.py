@@ -1,7 +1,17 @@
-"""Per-method calibration of scores into log-likelihood ratios.
+"""Per-method calibration of scores into log-likelihood ratios, and the verdict bands.
 
-A calibration entry is a monotone piecewise-linear map from a method's score to an LLR, stored
-as knots (`x`, `y`) fitted out of sample by the evaluation harness (issue 4).
+A calibration entry is a monotone (non-decreasing) piecewise-linear map from a method's score to
+an LLR (manipulated vs camera original), stored as knots `x`, `y`. It is fitted by isotonic
+regression (pool-adjacent-violators) of the label on the score with the two classes weighted
+equally, so the fitted probability is a posterior under even odds and its logit is an LLR; a
+pseudo-count of one item per block keeps every LLR finite, and LLRs are clipped to +-LLR_MAX.
+Methods with too few applicable items of either class get no map: fusion then uses the LLR the
+method states itself.
+
+`python -m huiyan.fusion.calibrate --data DIR --out src/huiyan/data/calibration.json` (`make
+calibrate`) runs the evaluation harness (cached) over DIR/images and DIR/videos under every
+protocol, fits the shipped maps on all of it, chooses the verdict bands on out-of-sample fused
+LLRs (leave-source-and-generator-out) and writes the file with the data version it came from.
 """
 
 from __future__ import annotations
@@ -10,8 +20,166 @@ from typing import Any
 
 import numpy as np
 
+LLR_MAX = 6.0  # a single calibrated method never claims odds beyond e^6 ~ 400:1
+MIN_PER_CLASS = 3  # applicable items of each class needed to fit a map
+
 
 def apply_calibration(entry: dict[str, Any], score: float) -> float:
     x = np.asarray(entry["x"], dtype=float)
     y = np.asarray(entry["y"], dtype=float)
     return float(np.interp(score, x, y))
+
+
+def pav(y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """Pool-adjacent-violators on values `y` (already sorted by score) with weights `w`.
+
+    Returns block means, block weights and (start, end) index ranges, means non-decreasing."""
+    means: list[float] = []
+    weights: list[float] = []
+    spans: list[list[int]] = []
+    for i, (v, wt) in enumerate(zip(y, w, strict=True)):
+        means.append(float(v))
+        weights.append(float(wt))
+        spans.append([i, i + 1])
+        while len(means) > 1 and means[-2] > means[-1]:
+            m2, w2, s2 = means.pop(), weights.pop(), spans.pop()
+            m1, w1 = means[-1], weights[-1]
+            tot = w1 + w2
+            means[-1] = (m1 * w1 + m2 * w2) / tot if tot > 0 else (m1 + m2) / 2
+            weights[-1] = tot
+            spans[-1][1] = s2[1]
+    return np.asarray(means), np.asarray(weights), [(a, b) for a, b in spans]
+
+
+def fit_isotonic_llr(scores, labels, *, llr_max: float = LLR_MAX) -> dict[str, Any] | None:
+    """Fit a monotone score->LLR map; None when either class has fewer than MIN_PER_CLASS items."""
+    s = np.asarray(scores, dtype=float)
+    y = np.asarray(labels, dtype=int)
+    ok = np.isfinite(s)
+    s, y = s[ok], y[ok]
+    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
+    if n_pos < MIN_PER_CLASS or n_neg < MIN_PER_CLASS:
+        return None
+    order = np.lexsort((y, s))  # ties: negatives first, PAV pools them anyway
+    s, y = s[order], y[order]
+    # equal class weight, normalised so the total weight equals the item count
+    n = len(y)
+    w = np.where(y == 1, n / (2.0 * n_pos), n / (2.0 * n_neg))
+    # pool exactly tied scores first so a block never splits a tie
+    uniq, start = np.unique(s, return_index=True)
+    ends = np.r_[start[1:], len(s)]
+    wy = np.array([np.sum(w[a:b] * y[a:b]) for a, b in zip(start, ends, strict=True)])
+    ww = np.array([np.sum(w[a:b]) for a, b in zip(start, ends, strict=True)])
+    means, weights, spans = pav(wy / ww, ww)
+    # pseudo-count: one item's worth of weight at even odds per block
+    p = (means * weights + 0.5) / (weights + 1.0)
+    llr = np.clip(np.log(p / (1 - p)), -llr_max, llr_max)
+    xs: list[float] = []
+    ys: list[float] = []
+    for (a, b), v in zip(spans, llr, strict=True):
+        lo, hi = float(uniq[a]), float(uniq[b - 1])
+        xs.append(lo)
+        ys.append(float(v))
+        if hi > lo:
+            xs.append(hi)
+            ys.append(float(v))
+    # np.interp needs strictly increasing x: nudge coincident knots
+    x_arr = np.asarray(xs)
+    for i in range(1, len(x_arr)):
+        if x_arr[i] <= x_arr[i - 1]:
+            x_arr[i] = np.nextafter(x_arr[i - 1], np.inf)
+    ys_arr = np.maximum.accumulate(np.asarray(ys))
+    return {
+        "x": [round(float(v), 6) for v in x_arr],
+        "y": [round(float(v), 4) for v in ys_arr],
+        "n_manipulated": n_pos,
+        "n_real": n_neg,
+        "kind": "isotonic",
+    }
+
+
+def fit_methods(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Fit one map per method from rows {method, score, applicable, y}."""
+    by_method: dict[str, tuple[list[float], list[int]]] = {}
+    versions: dict[str, str] = {}
+    for r in rows:
+        if not r["applicable"] or r["score"] is None or r.get("decisive"):
+            continue
+        xs, ys = by_method.setdefault(r["method"], ([], []))
+        xs.append(float(r["score"]))
+        ys.append(int(r["y"]))
+        if r.get("method_version"):
+            versions[r["method"]] = r["method_version"]
+    out = {}
+    for m, (xs, ys) in sorted(by_method.items()):
+        entry = fit_isotonic_llr(xs, ys)
+        if entry is not None:
+            if m in versions:
+                entry["method_version"] = versions[m]
+            out[m] = entry
+    return out
+
+
+# verdict bands --------------------------------------------------------------------------------
+
+MAX_FPR = 0.01  # likely_synthetic and above on camera originals, under every protocol
+MAX_FNR = 0.05  # likely_authentic and below on manipulated items, under every protocol
+STEP = 2.3  # ln(10): `synthetic` is ten times stronger evidence than `likely_synthetic`
+
+
+def _threshold_for_rate(values: np.ndarray, rate: float) -> float:
+    """Smallest t such that the share of `values` >= t is at most `rate` (t just above the
+    ceil-quantile)."""
+    v = np.sort(np.asarray(values, dtype=float))[::-1]
+    k = int(np.floor(rate * len(v)))  # number of values allowed at or above t
+    if len(v) == 0:
+        return -np.inf
+    if k >= len(v):
+        return -np.inf
+    return float(np.nextafter(v[k], np.inf))
+
+
+def choose_bands(groups: dict[str, tuple[np.ndarray, np.ndarray]], *, floor: float = 1.0) -> dict[str, float]:
+    """Band thresholds on the fused LLR from out-of-sample (y, llr) per group (one group per media
+    type and protocol): `likely_synthetic` is the lowest threshold that keeps the false-positive
+    rate on camera originals at most MAX_FPR in every group (and at least `floor`), `synthetic`
+    is STEP above it; `likely_authentic` is the highest threshold that keeps the share of
+    manipulated items at or below it at most MAX_FNR in every group (and at most -floor),
+    `authentic` is STEP below it."""
+    ls = floor
+    la = -floor
+    for y, llr in groups.values():
+        y = np.asarray(y, dtype=int)
+        llr = np.asarray(llr, dtype=float)
+        if (y == 0).any():
+            ls = max(ls, _threshold_for_rate(llr[y == 0], MAX_FPR))
+        if (y == 1).any():
+            la = min(la, -_threshold_for_rate(-llr[y == 1], MAX_FNR))
+    return {
+        "synthetic": round(ls + STEP, 4),
+        "likely_synthetic": round(ls, 4),
+        "likely_authentic": round(la, 4),
+        "authentic": round(la - STEP, 4),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m huiyan.fusion.calibrate", description=__doc__.split("\n")[0])
+    ap.add_argument("--data", required=True, help="folder with images/ and videos/ (each with MANIFEST.csv)")
+    ap.add_argument("--out", required=True, help="calibration JSON to write")
+    ap.add_argument("--work", default="out/bench", help="harness cache folder")
+    ap.add_argument("--limit", type=int, default=None, help="at most N files per media type (smoke runs)")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args(argv)
+    from huiyan.bench.make_all import collect, write_calibration
+
+    ds = collect(args.data, args.work, limit=args.limit, workers=args.workers)
+    write_calibration(ds, args.out)
+    print(f"calibration written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

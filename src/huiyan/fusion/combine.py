@@ -5,9 +5,16 @@ probabilities: within a family first (correlated methods share one capped budget
 families. A cryptographically verified provenance finding (`decisive=True`) decides on its own;
 its absence never counts as evidence. Not-applicable findings contribute nothing.
 
+Within a family only the strongest LLR for and the strongest against count (correlated methods
+are not added up), capped at +-FAMILY_CAP; family LLRs are then summed (families look at
+different evidence). When one family is strongly for manipulation and another strongly against,
+the verdict is `inconclusive`. `score` is the posterior probability of manipulation under the
+stated prior (default 0.5), and `verdict` reads the fused LLR against the bands.
+
 The per-method calibration (score -> LLR) and the verdict bands are fitted by `make calibrate`
-(huiyan.fusion.calibrate) and stored in `huiyan/data/calibration.json`; until a method has a fitted
-calibration its LLR is whatever the method itself states (0 for a bare statistic).
+(huiyan.fusion.calibrate) and stored in `huiyan/data/calibration.json` with the measured error
+rates of each band; until a method has a fitted calibration (or when its version changed since)
+its LLR is whatever the method itself states (0 for a bare statistic).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ VERDICTS = ("synthetic", "likely_synthetic", "inconclusive", "likely_authentic",
 DEFAULT_BANDS = {"synthetic": 4.6, "likely_synthetic": 2.2, "likely_authentic": -2.2, "authentic": -4.6}
 FAMILY_CAP = 4.0  # a single family can move the odds by at most e^4 ~ 55x
 DECISIVE_LLR = 9.2  # what a verified provenance claim contributes (odds ~ 10^4)
+DISAGREEMENT_LLR = 2.0  # one family this far for and another this far against: inconclusive
 
 
 @lru_cache(maxsize=1)
@@ -39,14 +47,15 @@ def load_calibration() -> dict[str, Any]:
 
 
 def calibrated_llr(f: Finding, calib: dict[str, Any]) -> float:
-    """The finding's LLR after the method's fitted calibration, if any."""
-    if not f.applicable or f.score is None:
-        return f.llr if f.applicable else 0.0
-    m = calib.get("methods", {}).get(f.method)
-    if not m:
-        return f.llr
-    from huiyan.fusion.calibrate import apply_calibration
+    """The finding's LLR after the method's fitted calibration, if any; otherwise the LLR the
+    method states itself (clipped to the per-method limit). Not applicable gives 0."""
+    from huiyan.fusion.calibrate import LLR_MAX, apply_calibration
 
+    if not f.applicable:
+        return 0.0
+    m = calib.get("methods", {}).get(f.method)
+    if not m or f.score is None or m.get("method_version", f.method_version) != f.method_version:
+        return max(-LLR_MAX, min(LLR_MAX, float(f.llr or 0.0)))
     return apply_calibration(m, f.score)
 
 
@@ -60,6 +69,7 @@ class Fused:
     reasons: list[dict[str, Any]] = field(default_factory=list)
     band_error_rates: dict[str, Any] | None = None
     prior: float = 0.5
+    disagreement: bool = False
 
 
 def verdict_for(llr: float, bands: dict[str, float]) -> str:
@@ -74,31 +84,47 @@ def verdict_for(llr: float, bands: dict[str, float]) -> str:
     return "inconclusive"
 
 
-def fuse(findings: list[Finding], *, prior: float = 0.5) -> Fused:
-    calib = load_calibration()
+def family_llr(llrs: list[float], cap: float) -> float:
+    """Combine the LLRs of one family's methods, which look at related evidence and are
+    correlated: only the strongest evidence for and the strongest evidence against count
+    (never the sum of agreeing methods), and the result is capped at +-cap."""
+    pos = max((v for v in llrs if v > 0), default=0.0)
+    neg = min((v for v in llrs if v < 0), default=0.0)
+    return max(-cap, min(cap, pos + neg))
+
+
+def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] | None = None) -> Fused:
+    """Fuse findings into one result. `calib` defaults to the shipped calibration file; the
+    evaluation harness passes the maps fitted out of sample for each fold."""
+    if calib is None:
+        calib = load_calibration()
     bands = calib.get("bands", DEFAULT_BANDS)
     cap = calib.get("family_cap", FAMILY_CAP)
-    per_family: dict[str, list[tuple[float, Finding]]] = {}
+    disagree = calib.get("disagreement_llr", DISAGREEMENT_LLR)
+    per_family: dict[str, list[float]] = {}
     decisive = [f for f in findings if f.applicable and f.decisive]
     for f in findings:
-        if not f.applicable or f.decisive:
+        if not f.applicable:
+            f.llr = 0.0  # not applicable contributes nothing
+            continue
+        if f.decisive:
             continue
         llr = calibrated_llr(f, calib)
         f.llr = round(float(llr), 4)
-        per_family.setdefault(f.family, []).append((llr, f))
-    family_llr: dict[str, float] = {}
-    for fam, items in per_family.items():
-        pos = sum(v for v, _ in items if v > 0)
-        neg = sum(v for v, _ in items if v < 0)
-        family_llr[fam] = max(-cap, min(cap, pos + neg))
-    total = sum(family_llr.values())
+        per_family.setdefault(f.family, []).append(llr)
+    fam_llr = {fam: family_llr(v, cap) for fam, v in per_family.items()}
+    total = sum(fam_llr.values())
+    disagreement = (
+        bool(fam_llr) and max(fam_llr.values()) >= disagree and min(fam_llr.values()) <= -disagree
+    )
     if decisive:
-        total = sum(math.copysign(DECISIVE_LLR, f.llr or 1.0) for f in decisive)
         for f in decisive:
             f.llr = math.copysign(DECISIVE_LLR, f.llr or 1.0)
+        total = sum(f.llr for f in decisive)
+        disagreement = False
     prior_logit = math.log(prior / (1 - prior))
     post = 1.0 / (1.0 + math.exp(-(total + prior_logit)))
-    verdict = verdict_for(total, bands)
+    verdict = "inconclusive" if disagreement else verdict_for(total, bands)
     # category: the kind of manipulation named by the findings that pushed towards manipulation
     cat_weight: dict[str, float] = {}
     for f in findings:
@@ -111,14 +137,27 @@ def fuse(findings: list[Finding], *, prior: float = 0.5) -> Fused:
     reasons = [
         {"method": f.method, "family": f.family, "llr": round(f.llr, 3), **f.explanation} for f in movers[:5]
     ]
+    if disagreement:
+        hi = max(fam_llr, key=fam_llr.get)
+        lo = min(fam_llr, key=fam_llr.get)
+        reasons.insert(0, {
+            "method": "fusion.disagreement",
+            "family": None,
+            "llr": 0.0,
+            "zh": f"证据族相互矛盾：{hi} 指向合成/篡改（LLR {fam_llr[hi]:+.1f}），{lo} 指向原始拍摄"
+                  f"（LLR {fam_llr[lo]:+.1f}），故不下结论",
+            "en": f"evidence families disagree: {hi} points to manipulation (LLR {fam_llr[hi]:+.1f}), "
+                  f"{lo} to a camera original (LLR {fam_llr[lo]:+.1f}); no conclusion is drawn",
+        })
     rates = calib.get("band_error_rates", {}).get(verdict)
     return Fused(
         llr=round(total, 4),
         score=round(post, 6),
         verdict=verdict,
         category=category,
-        family_llr={k: round(v, 4) for k, v in family_llr.items()},
+        family_llr={k: round(v, 4) for k, v in fam_llr.items()},
         reasons=reasons,
         band_error_rates=rates,
         prior=prior,
+        disagreement=disagreement,
     )

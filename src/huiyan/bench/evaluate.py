@@ -1,0 +1,167 @@
+"""Out-of-sample calibration, fusion and verdicts over cached detector records.
+
+Folds: every source repository (the `source` column) is held out in turn; the maps used to score
+it are fitted on the items of the other sources that also share no generator family or camera
+model with it (leave-source-and-generator-out), so no source, generator or camera is both fitted
+and scored. Each item (with all its protocol variants) is scored exactly once.
+
+Verdict bands are fitted out of sample as well (nested): inside each outer fold the training
+sources are split again into groups, out-of-sample fused LLRs of the training sources are
+computed, and the band thresholds are chosen on them; the held-out source then gets its verdict
+from those thresholds. The shipped bands (calibration.json) are chosen on the outer
+out-of-sample LLRs of all sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from huiyan.detectors.base import Finding
+from huiyan.fusion.calibrate import choose_bands, fit_methods
+from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, fuse, verdict_for
+
+INNER_FOLDS = 8
+
+
+@dataclass
+class Row:
+    """One item under one protocol, with its ground truth and raw findings."""
+
+    item: str  # media folder / relative path
+    media_type: str
+    protocol: str
+    y: int
+    label: str
+    generator: str
+    gen_key: str | None
+    source: str
+    source_format: str
+    findings: list[dict[str, Any]]
+    errors: list[str] = field(default_factory=list)
+    # filled by the evaluation
+    llr: float = 0.0
+    verdict: str | None = None
+    category: str | None = None
+    disagreement: bool = False
+    family_llr: dict[str, float] = field(default_factory=dict)
+    method_llr: dict[str, float] = field(default_factory=dict)
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any]) -> list[Row]:
+    rows = []
+    for r in records:
+        e = entries[(r["media"], r["relative_path"])]
+        rows.append(Row(
+            item=f"{r['media']}/{r['relative_path']}",
+            media_type=r.get("media_type") or ("image" if r["media"] == "images" else "video"),
+            protocol=r["protocol"],
+            y=e.y,
+            label=e.label,
+            generator=e.generator,
+            gen_key=e.gen_key,
+            source=e.source,
+            source_format=e.source_format,
+            findings=r.get("findings", []),
+            errors=r.get("errors", []),
+        ))
+    return rows
+
+
+def _fit_rows(rows: list[Row]) -> list[dict[str, Any]]:
+    return [{**f, "y": r.y} for r in rows for f in r.findings]
+
+
+def fit_calibration(rows: list[Row]) -> dict[str, Any]:
+    return {"methods": fit_methods(_fit_rows(rows)), "family_cap": FAMILY_CAP, "bands": DEFAULT_BANDS}
+
+
+def findings_of(row: Row) -> list[Finding]:
+    keys = ("method", "method_version", "family", "applicable", "score", "llr", "decisive", "category",
+            "reason", "explanation")
+    return [Finding(**{k: f.get(k) for k in keys if k in f}) for f in row.findings]
+
+
+def fuse_row(row: Row, calib: dict[str, Any]):
+    fs = findings_of(row)
+    fused = fuse(fs, calib=calib)
+    return fused, {f.method: f.llr for f in fs if f.applicable}
+
+
+def _excluded(train: list[Row], held: list[Row]) -> list[Row]:
+    """Training rows that share neither a source nor a generator/camera family with `held`."""
+    sources = {r.source for r in held}
+    keys = {r.gen_key for r in held if r.gen_key}
+    return [r for r in train if r.source not in sources and (r.gen_key is None or r.gen_key not in keys)]
+
+
+def _groups(rows: list[Row], k: int) -> list[set[str]]:
+    """Split the sources of `rows` into at most k groups of similar size (largest first)."""
+    sizes: dict[str, int] = {}
+    for r in rows:
+        sizes[r.source] = sizes.get(r.source, 0) + 1
+    bins: list[tuple[int, set[str]]] = [(0, set()) for _ in range(min(k, len(sizes)))]
+    for s, n in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
+        i = min(range(len(bins)), key=lambda j: bins[j][0])
+        bins[i] = (bins[i][0] + n, bins[i][1] | {s})
+    return [b for _, b in bins if b]
+
+
+def _band_groups(rows: list[Row], llrs: list[float]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    out: dict[str, tuple[list[int], list[float]]] = {}
+    for r, v in zip(rows, llrs, strict=True):
+        ys, vs = out.setdefault(f"{r.media_type}/{r.protocol}", ([], []))
+        ys.append(r.y)
+        vs.append(v)
+    return {k: (np.asarray(a), np.asarray(b)) for k, (a, b) in out.items()}
+
+
+def _oos_llrs(rows: list[Row], k: int) -> list[float]:
+    """Out-of-sample fused LLRs of `rows` from a k-group split by source."""
+    out = {}
+    for grp in _groups(rows, k):
+        held = [r for r in rows if r.source in grp]
+        calib = fit_calibration(_excluded(rows, held))
+        for r in held:
+            out[id(r)] = fuse_row(r, calib)[0].llr
+    return [out[id(r)] for r in rows]
+
+
+def evaluate(rows: list[Row], *, nested: bool = True, progress: bool = False) -> dict[str, Any]:
+    """Fill every row's out-of-sample LLR, verdict, family and method LLRs; return the bands
+    chosen on all out-of-sample LLRs (for shipping) and the per-fold bands used."""
+    rows = [r for r in rows if not r.errors or r.findings]
+    sources = sorted({r.source for r in rows})
+    fold_bands: dict[str, dict[str, float]] = {}
+    for i, s in enumerate(sources):
+        held = [r for r in rows if r.source == s]
+        train = _excluded(rows, held)
+        calib = fit_calibration(train)
+        if nested and train:
+            inner = _oos_llrs(train, INNER_FOLDS)
+            bands = choose_bands(_band_groups(train, inner))
+        else:
+            bands = DEFAULT_BANDS
+        fold_bands[s] = bands
+        calib["bands"] = bands
+        for r in held:
+            fused, mllr = fuse_row(r, calib)
+            r.llr = fused.llr
+            r.disagreement = fused.disagreement
+            r.verdict = fused.verdict
+            r.category = fused.category
+            r.family_llr = fused.family_llr
+            r.method_llr = mllr
+            r.reasons = fused.reasons
+        if progress:
+            print(f"[eval] fold {i + 1}/{len(sources)} {s}: train {len(train)} held {len(held)}", flush=True)
+    shipped = choose_bands(_band_groups(rows, [r.llr for r in rows]))
+    return {"bands": shipped, "fold_bands": fold_bands, "rows": rows}
+
+
+def reverdict(rows: list[Row], bands: dict[str, float]) -> list[str]:
+    """Verdicts of rows' out-of-sample LLRs under one fixed set of bands."""
+    return ["inconclusive" if r.disagreement else verdict_for(r.llr, bands) for r in rows]

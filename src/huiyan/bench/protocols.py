@@ -1,0 +1,115 @@
+"""The evaluation protocols of DESIGN.md section 5, applied by the harness itself into a cache
+folder (never into the data folder).
+
+images: delivered (as is), stripped (decoded, re-saved as PNG without any metadata), laundered
+(stripped, then JPEG quality 90, 4:2:0), resized (half size with a Lanczos filter, then JPEG
+quality 90). videos: delivered (as is), reencoded (every frame re-encoded as H.264 CRF 23 in
+MP4, no metadata; animated GIF/WebP become MP4).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+IMAGE_PROTOCOLS = ("delivered", "stripped", "laundered", "resized")
+VIDEO_PROTOCOLS = ("delivered", "reencoded")
+ALL_PROTOCOLS = ("delivered", "stripped", "laundered", "resized", "reencoded")
+
+
+def protocols_for(media_type: str) -> tuple[str, ...]:
+    return IMAGE_PROTOCOLS if media_type == "image" else VIDEO_PROTOCOLS
+
+
+def prepare(src: str | Path, sha256: str, media_type: str, protocol: str, cache: str | Path) -> Path:
+    """Path of the file to analyse under `protocol`, creating the transformed copy once."""
+    src = Path(src)
+    if protocol == "delivered":
+        return src
+    if protocol not in protocols_for(media_type):
+        raise ValueError(f"protocol {protocol} does not apply to {media_type}")
+    ext = {"stripped": ".png", "laundered": ".jpg", "resized": ".jpg", "reencoded": ".mp4"}[protocol]
+    out = Path(cache) / protocol / f"{sha256[:24]}{ext}"
+    if out.exists() and out.stat().st_size > 0:
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + ".part" + ext)
+    if media_type == "image":
+        _image(src, protocol, tmp)
+    else:
+        reencode_video(src, tmp)
+    tmp.replace(out)
+    return out
+
+
+def _image(src: Path, protocol: str, out: Path) -> None:
+    from PIL import Image
+
+    from huiyan.media.image import decode_rgb
+
+    im = Image.fromarray(decode_rgb(src))  # fresh image: no EXIF, XMP, ICC or text chunks
+    if protocol == "stripped":
+        im.save(out, format="PNG", compress_level=1)  # lossless either way; level 1 is fast
+        return
+    if protocol == "resized":
+        w, h = im.size
+        im = im.resize((max(1, w // 2), max(1, h // 2)), Image.Resampling.LANCZOS)
+    im.save(out, format="JPEG", quality=90, subsampling="4:2:0", optimize=False)
+
+
+def _frames(src: Path):
+    """Yield (RGB array, duration in seconds) for every frame."""
+    import numpy as np
+
+    from huiyan.media.probe import sniff
+
+    fmt = sniff(src).format
+    if fmt in ("GIF", "WEBP"):
+        from PIL import Image, ImageSequence
+
+        with Image.open(src) as im:
+            for fr in ImageSequence.Iterator(im):
+                d = float(fr.info.get("duration", 100) or 100) / 1000.0
+                yield np.asarray(fr.convert("RGB"), dtype=np.uint8), d
+        return
+    import av
+
+    with av.open(str(src)) as c:
+        vs = c.streams.video[0]
+        rate = float(vs.average_rate or vs.guessed_rate or 25)
+        for fr in c.decode(vs):
+            yield fr.to_ndarray(format="rgb24"), 1.0 / rate
+
+
+def reencode_video(src: Path, out: Path, crf: int = 23) -> None:
+    """Re-encode every frame as H.264 (libx264, CRF `crf`, yuv420p) in MP4, without metadata.
+    The frame rate is the median of the source frame durations; odd sizes lose one pixel."""
+    import av
+    import numpy as np
+
+    frames = _frames(src)
+    first = next(frames, None)
+    if first is None:
+        raise ValueError(f"{src}: no frames")
+    buf = [first]
+    durs = [first[1]]
+    for fr in frames:  # frame durations are needed up front for the rate; videos here are short
+        buf.append(fr)
+        durs.append(fr[1])
+        if len(buf) >= 3000:
+            break
+    fps = 1.0 / max(1e-3, float(np.median(durs)))
+    rate = Fraction(round(fps * 1000), 1000).limit_denominator(1001)
+    h, w = first[0].shape[:2]
+    w2, h2 = max(2, w - w % 2), max(2, h - h % 2)
+    with av.open(str(out), "w", format="mp4", options={"fflags": "+bitexact"}) as c:
+        c.metadata.clear()
+        st = c.add_stream("libx264", rate=rate)
+        st.width, st.height, st.pix_fmt = w2, h2, "yuv420p"
+        st.options = {"crf": str(crf), "preset": "medium"}
+        for arr, _ in buf:
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr[:h2, :w2]), format="rgb24")
+            for pkt in st.encode(vf):
+                c.mux(pkt)
+        for pkt in st.encode():
+            c.mux(pkt)

@@ -1,0 +1,250 @@
+"""Run every registered detector on every entry under a protocol, with a cache.
+
+Per item and protocol the harness stores one JSON record (JSON Lines, one file per media folder
+and protocol) holding each method's raw finding (score, applicable, stated LLR, decisive,
+category, scalar details). A record is reused while the file hash, the protocol and the method
+versions are unchanged; when methods are added or their version changes only those methods run
+again. Work is spread over at most two processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from huiyan.bench.manifest import Entry
+
+_DETECTORS: list | None = None
+LAST_STATS: dict[str, int] = {}
+
+
+def _detectors():
+    global _DETECTORS
+    if _DETECTORS is None:
+        from huiyan.detectors.base import registry
+
+        _DETECTORS = [cls() for cls in registry().values()]
+    return _DETECTORS
+
+
+def method_versions(media_type: str | None = None) -> dict[str, str]:
+    return {d.method: d.version for d in _detectors() if media_type is None or media_type in d.media_types}
+
+
+def _plain_details(d: dict[str, Any], limit: int = 24) -> dict[str, Any]:
+    out = {}
+    for k, v in list(d.items())[:limit]:
+        if isinstance(v, bool | int | str) or v is None:
+            out[k] = v if not isinstance(v, str) else v[:120]
+        elif isinstance(v, float):
+            out[k] = round(v, 6)
+    return out
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def analyse_path(path: Path, only: set[str] | None = None) -> dict[str, Any]:
+    """Run the registered detectors (or the `only` subset) on one file without a case folder."""
+    from huiyan.media.item import Item
+    from huiyan.media.probe import MediaError, sniff
+    from huiyan.pipeline import run_detectors
+
+    t0 = time.perf_counter()
+    rec: dict[str, Any] = {"errors": [], "findings": []}
+    try:
+        probe = sniff(path)
+    except MediaError as e:
+        rec["errors"].append(str(e))
+        return rec
+    rec["media_type"] = probe.media_type
+    rec["format"] = probe.format
+    item = Item(path, probe=probe, artifact_dir=None)
+    decoded = True
+    try:
+        if probe.media_type == "image":
+            item.metadata  # noqa: B018
+            item.pixels  # noqa: B018
+        else:
+            item.video  # noqa: B018
+            item.frames  # noqa: B018
+    except (MediaError, MemoryError) as e:
+        decoded = False
+        rec["errors"].append(f"decode: {e}")
+    dets = [d for d in _detectors() if probe.media_type in d.media_types and (only is None or d.method in only)]
+    findings, errors = run_detectors(item, dets, decoded)
+    rec["errors"].extend(errors)
+    rec["findings"] = [
+        {
+            "method": f.method,
+            "method_version": f.method_version,
+            "family": f.family,
+            "applicable": f.applicable,
+            "score": f.score,
+            "llr": f.llr,
+            "decisive": f.decisive,
+            "category": f.category,
+            "reason": f.reason,
+            "seconds": f.seconds,
+            "details": _plain_details(f.details or {}),
+            "explanation": f.explanation,
+        }
+        for f in findings
+    ]
+    rec["seconds"] = round(time.perf_counter() - t0, 3)
+    return rec
+
+
+def _job(args: tuple[dict, str, str, dict | None]) -> dict[str, Any]:
+    from huiyan.bench.protocols import prepare
+    from huiyan.media.probe import sniff
+
+    entry, protocol, cache, old = args
+    base = {"relative_path": entry["relative_path"], "media": entry["media"], "sha256": entry["sha256"],
+            "protocol": protocol}
+    try:
+        if old is None or old.get("file_sha256") is None:
+            actual = sha256_file(entry["path"])
+        else:
+            actual = old["file_sha256"]
+        if entry["sha256"] and actual != entry["sha256"]:
+            return {**base, "file_sha256": actual, "errors": ["file hash differs from MANIFEST.csv"], "findings": []}
+        media_type = sniff(Path(entry["path"])).media_type
+        path = prepare(entry["path"], actual, media_type, protocol, cache)
+        versions = method_versions(media_type)
+        keep = []
+        only = None
+        if old is not None and not old.get("errors"):
+            keep = [f for f in old.get("findings", []) if versions.get(f["method"]) == f["method_version"]]
+            only = set(versions) - {f["method"] for f in keep}
+        rec = analyse_path(path, only=only)
+        if old is not None and only is not None:
+            rec["seconds"] = round(float(old.get("seconds", 0.0)) + rec.get("seconds", 0.0), 3)
+        rec["findings"] = sorted(keep + rec["findings"], key=lambda f: f["method"])
+        rec.update(base, file_sha256=actual, versions=versions, media_type=media_type)
+        return rec
+    except Exception as e:  # a broken transform or file: recorded, never hidden
+        return {**base, "errors": [f"harness: {type(e).__name__}: {e}"], "findings": []}
+
+
+def _valid(old: dict | None) -> bool:
+    if not old or old.get("errors"):
+        return False
+    return old.get("versions") == method_versions(old.get("media_type"))
+
+
+def run_entries(
+    entries: list[Entry],
+    protocols: list[str],
+    out: str | Path,
+    *,
+    workers: int = 2,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Records for every (entry, protocol) that applies to the entry's media type, from the
+    cache when valid, otherwise computed (in up to `workers` processes) and cached."""
+    from huiyan.bench.protocols import protocols_for
+    from huiyan.media.probe import MediaError, sniff
+
+    out = Path(out)
+    raw = out / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    cache = out / "cache"
+    jobs = []
+    done: list[dict[str, Any]] = []
+    files: dict[tuple[str, str], Path] = {}
+    cached: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
+    for e in entries:
+        try:
+            mt = sniff(Path(e.path)).media_type
+        except MediaError:
+            mt = "image" if e.media == "images" else "video"
+        for p in protocols:
+            if p not in protocols_for(mt):
+                continue
+            key = (e.media, p)
+            if key not in cached:
+                files[key] = raw / f"{e.media}_{p}.jsonl"
+                cached[key] = _read_jsonl(files[key])
+            old = cached[key].get((e.relative_path, e.sha256))
+            if _valid(old):
+                done.append(old)
+            else:
+                jobs.append((e.to_dict(), p, str(cache), old))
+    LAST_STATS.update(run=len(jobs), cached=len(done))
+    if jobs:
+        _detectors()
+        t0 = time.time()
+        results = []
+
+        def take(i: int, rec: dict) -> None:
+            results.append(rec)
+            cached[(rec["media"], rec["protocol"])][(rec["relative_path"], rec["sha256"])] = rec
+            _tick(progress, i + 1, len(jobs), t0, rec)
+            if (i + 1) % 25 == 0:  # keep the cache current so an interrupted run loses little
+                for key, recs in cached.items():
+                    _write_jsonl(files[key], recs.values())
+
+        if workers > 1 and len(jobs) > 1:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("fork")
+            with ctx.Pool(workers, initializer=_init_worker) as pool:
+                for i, rec in enumerate(pool.imap_unordered(_job, jobs, chunksize=1)):
+                    take(i, rec)
+        else:
+            _init_worker()
+            for i, j in enumerate(jobs):
+                take(i, _job(j))
+        for key, recs in cached.items():
+            _write_jsonl(files[key], recs.values())
+        done.extend(results)
+    want = {(e.relative_path, e.sha256) for e in entries}
+    return [r for r in done if (r["relative_path"], r["sha256"]) in want]
+
+
+def _init_worker() -> None:
+    try:
+        os.nice(5)
+    except OSError:
+        pass
+
+
+def _tick(progress: bool, i: int, n: int, t0: float, rec: dict) -> None:
+    if not progress:
+        return
+    el = time.time() - t0
+    eta = el / i * (n - i)
+    err = " ERROR" if rec.get("errors") else ""
+    print(f"[bench] {i}/{n} {rec['protocol']:9s} {rec['relative_path'][:60]:60s} "
+          f"{rec.get('seconds', 0):6.2f}s eta {eta:5.0f}s{err}", flush=True)
+
+
+def _read_jsonl(path: Path) -> dict[tuple[str, str], dict]:
+    out = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                try:
+                    r = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                out[(r["relative_path"], r["sha256"])] = r
+    return out
+
+
+def _write_jsonl(path: Path, recs) -> None:
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for r in sorted(recs, key=lambda r: r["relative_path"]):
+            fh.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+    tmp.replace(path)
