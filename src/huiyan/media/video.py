@@ -6,7 +6,7 @@ WebP are read with Pillow. Two passes are made over a file:
 1. `probe_video`: container and stream metadata, plus a demux-only pass over the video packets
    (size, key flag, timestamp) — cheap, no decoding;
 2. `sample_frames`: one decoding pass that keeps only the sampled frames: `windows` short runs of
-   `window_len` consecutive frames spread uniformly over the clip, plus a few starting at
+   `window_len` consecutive frames spread uniformly over the clip, a few of them moved onto
    keyframes (for temporal methods),
    downscaled to at most `max_side`, and a few full-resolution `stills` (for image methods).
    The number of kept frames is capped, so memory stays flat in clip length.
@@ -281,6 +281,31 @@ def _pict_letter(pt: Any) -> str:
         return _PICT_LETTERS.get(int(pt), "?")
     except (TypeError, ValueError):
         return "?"
+
+
+def keyframe_indices(info: VideoInfo) -> np.ndarray:
+    """Presentation-order indices of the keyframes, from the demuxed packets (one frame each)."""
+    if not info.packet_keys.size or not info.packet_keys.any():
+        return np.zeros(0, int)
+    t = np.where(np.isfinite(info.packet_times), info.packet_times, np.inf)
+    order = np.argsort(t, kind="stable")
+    return np.flatnonzero(info.packet_keys[order])
+
+
+def snap_to_keyframes(starts: list[int], keys: np.ndarray, key_windows: int, window_len: int,
+                      n_frames: int) -> list[int]:
+    """Move up to `key_windows` of the uniformly spread window starts onto the nearest keyframe
+    (an intra-coded frame: the encoder's own view of the scene), keeping windows apart."""
+    if not key_windows or not keys.size or not starts:
+        return starts
+    out = list(starts)
+    chosen = np.unique(np.linspace(0, len(out) - 1, min(key_windows, len(out))).round().astype(int))
+    for ci in chosen:
+        k = int(keys[np.argmin(np.abs(keys - out[ci]))])
+        others = [s for j, s in enumerate(out) if j != ci]
+        if k + window_len <= n_frames and all(abs(k - s) >= window_len for s in others):
+            out[ci] = k
+    return sorted(set(out))
 
 
 def _iter_frames(path: Path, info: VideoInfo) -> Iterator[tuple[int, float, Any, str]]:
@@ -562,11 +587,12 @@ def sample_frames(
     """Decode the clip once and keep a bounded sample (see the module docstring).
 
     Sampling is configurable: `windows` runs of `window_len` consecutive frames spread uniformly
-    over the clip, plus up to `key_windows` runs starting at keyframes (I-frames) spread over the
-    clip (all picture types are recorded in `pict_types`), `stills` full-resolution frames, and
+    over the clip, up to `key_windows` of them moved onto the nearest keyframe (all picture types
+    are recorded in `pict_types`), `stills` full-resolution frames, and
     one face track of at most `track_seconds` (`face_track=False` skips it).
     """
     starts, still_idx = plan_indices(info.n_frames, windows, window_len, stills)
+    starts = snap_to_keyframes(starts, keyframe_indices(info), key_windows, window_len, info.n_frames)
     wanted: dict[int, int] = {}
     for wi, s in enumerate(starts):
         for k in range(window_len):
@@ -580,8 +606,6 @@ def sample_frames(
     pict = []
     n = 0
     stats = _StatsRecorder(max_stat_frames)
-    n_key, next_key_t = 0, 0.0
-    key_spacing = (info.duration or 0.0) / max(1, key_windows)
     tracker = (
         _FaceTracker(info, seconds=track_seconds, max_frames=track_max_frames, side=track_side,
                      crop=track_crop, margin=track_margin, redetect=track_redetect,
@@ -598,15 +622,6 @@ def sample_frames(
         if idx in still_set:
             rgb = _to_rgb(fr)
             out_stills.append((t, rgb))
-        if (key_windows and ptype == "I" and n_key < key_windows and t >= next_key_t
-                and idx + window_len <= info.n_frames and not any(idx + k in wanted for k in range(window_len))):
-            # a window starting at this keyframe (an intra-coded frame: the codec's own view of
-            # the scene, without prediction from earlier frames)
-            wins.append(FrameWindow([], [], [], []))
-            for k in range(window_len):
-                wanted.setdefault(idx + k, len(wins) - 1)
-            n_key += 1
-            next_key_t = t + key_spacing
         if idx in wanted:
             if idx in still_set:
                 small = _resize(out_stills[-1][1], scale)
@@ -621,7 +636,7 @@ def sample_frames(
             w.pict_types.append(ptype)
     if n == 0:
         raise MediaError(f"{path}: no video frame could be decoded")
-    wins = sorted((w for w in wins if w.frames), key=lambda w: w.indices[0])
+    wins = [w for w in wins if w.frames]
     if not out_stills and wins:
         out_stills.append((wins[0].times[0], wins[0].frames[0]))
     track = tracker.result() if tracker is not None else None
