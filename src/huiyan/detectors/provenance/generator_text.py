@@ -105,6 +105,13 @@ class GeneratorTextChunks(Detector):
             if val and pat.search(val):
                 hits.append({"kind": "parameter_chunk", "tool": tool, "key": key, "excerpt": val[:300]})
 
+        # ComfyUI's animated/still WebP writer stores the graph in EXIF Make/Model ("workflow:", "prompt:")
+        for key in ("Make", "Model", "ImageDescription"):
+            v = m.exif.get(key)
+            if isinstance(v, str) and re.match(r"\s*(prompt|workflow):\s*\{", v):
+                hits.append({"kind": "parameter_chunk", "tool": "ComfyUI", "key": f"EXIF {key}", "excerpt": v[:300]})
+                text.setdefault(v.split(":", 1)[0].strip(), v.split(":", 1)[1])
+
         categories = set()
         dsts = digital_source_types(xmp) + [
             v for v in digital_source_types(" ".join(f'DigitalSourceType="{x}"' for x in text.values()
