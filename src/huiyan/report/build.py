@@ -325,7 +325,7 @@ class _Ctx:
              str(e.get("sha256") or "")[:16]]
             for e in about
         ]
-        d.add(Table(self.cols("custody_cols"), rows, (0.7, 3.3, 1.6, 1.3, 2.3)))
+        d.add(Table(self.cols("custody_cols"), rows, (0.7, 3.3, 1.6, 1.3, 2.3)), Para(self.t("custody_note"), "muted"))
         probs = self.inp.custody_problems or []
         if not probs:
             d.add(Para(self.t("custody_ok", n=len(entries)), "ok"))

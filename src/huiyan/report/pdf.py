@@ -80,24 +80,28 @@ def render_pdf(doc: Document) -> bytes:
     pdf.multi_cell(width, 5, doc.subtitle, align="C", new_x="LMARGIN", new_y="NEXT", wrapmode=wrap)
     pdf.ln(4)
 
-    for b in doc.blocks:
+    blocks = doc.blocks
+    for k, b in enumerate(blocks):
         if isinstance(b, Heading):
-            _heading(pdf, b, width, wrap)
+            # keep a heading with what follows it: the next figure whole, else a few lines
+            nxt = next((x for x in blocks[k + 1 :] if not isinstance(x, Heading)), None)
+            need = _figure_size(pdf, nxt, width)[1] + 22 if isinstance(nxt, Figure) else 0
+            _heading(pdf, b, width, wrap, need)
         elif isinstance(b, Para):
             _para(pdf, b, width, wrap)
         elif isinstance(b, KeyValues):
-            _table(pdf, None, [list(r) for r in b.rows], (1.0, 3.2), width, size=8.5)
+            _table(pdf, None, [list(r) for r in b.rows], (1.0, 3.2), width, size=8.5, wrap=wrap)
         elif isinstance(b, Table):
-            _table(pdf, b.header, b.rows, b.widths, width, size=8)
+            _table(pdf, b.header, b.rows, b.widths, width, size=8, wrap=wrap)
         elif isinstance(b, Figure):
             _figure(pdf, b, width, wrap)
     return bytes(pdf.output())
 
 
-def _heading(pdf, b: Heading, width: float, wrap) -> None:
+def _heading(pdf, b: Heading, width: float, wrap, need: float = 0.0) -> None:
     size = {1: 13.5, 2: 11.0, 3: 9.5}.get(b.level, 9.5)
-    need = {1: 40, 2: 30, 3: 24}.get(b.level, 24)
-    if pdf.get_y() > pdf.h - pdf.b_margin - need:
+    need = max(need, {1: 40, 2: 30, 3: 24}.get(b.level, 24))
+    if pdf.get_y() > pdf.h - pdf.b_margin - need and pdf.get_y() > pdf.t_margin + 1:
         pdf.add_page()
     if b.level == 1 and pdf.get_y() > pdf.t_margin + 1:
         pdf.ln(4)
@@ -125,8 +129,7 @@ def _para(pdf, b: Para, width: float, wrap) -> None:
     pdf.ln(1.2)
 
 
-def _table(pdf, header, rows, widths, width: float, *, size: float) -> None:
-    from fpdf.enums import WrapMode
+def _table(pdf, header, rows, widths, width: float, *, size: float, wrap) -> None:
     from fpdf.fonts import FontFace
 
     if not rows and not header:
@@ -147,7 +150,7 @@ def _table(pdf, header, rows, widths, width: float, *, size: float) -> None:
         headings_style=head_style,
         line_height=size * 0.5,
         text_align="LEFT",
-        wrapmode=WrapMode.CHAR,
+        wrapmode=wrap,
         padding=(0.8, 1.2, 0.8, 1.2),
     ) as tbl:
         if header:
@@ -161,7 +164,8 @@ def _table(pdf, header, rows, widths, width: float, *, size: float) -> None:
     pdf.ln(2.5)
 
 
-def _figure(pdf, b: Figure, width: float, wrap) -> None:
+def _figure_size(pdf, b: Figure, width: float) -> tuple[float, float]:
+    """Width and height (mm) the figure takes on the page."""
     from PIL import Image
 
     with Image.open(io.BytesIO(b.data)) as im:
@@ -172,6 +176,11 @@ def _figure(pdf, b: Figure, width: float, wrap) -> None:
     if h > max_h:
         h = max_h
         w = h * pw / ph
+    return w, h
+
+
+def _figure(pdf, b: Figure, width: float, wrap) -> None:
+    w, h = _figure_size(pdf, b, width)
     if pdf.get_y() + h + 12 > pdf.h - pdf.b_margin:
         pdf.add_page()
     x = pdf.l_margin + (width - w) / 2

@@ -74,8 +74,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "custody_excerpt": {"zh": "监管日志摘录（与本报告检材相关的最近 {n} 条，共 {total} 条）",
                         "en": "Custody log excerpt (the last {n} entries about these items, of {total} in the log)"},
-    "custody_cols": {"zh": "序号|时间（UTC）|操作人|操作|检材 SHA-256（前 16 位）",
-                     "en": "Seq.|Time (UTC)|Actor|Action|Item SHA-256 (first 16)"},
+    "custody_cols": {"zh": "序号|时间（UTC）|操作人|操作|SHA-256（前 16 位）",
+                     "en": "Seq.|Time (UTC)|Actor|Action|SHA-256 (first 16)"},
+    "custody_note": {
+        "zh": "“intake”为受理入库，“analysis”为检验，“report”为写出报告（其 SHA-256 为该报告文件的哈希值）。",
+        "en": "'intake' is taking the item into the store, 'analysis' an examination, 'report' a report written "
+        "(its SHA-256 is that of the report file).",
+    },
     "custody_ok": {
         "zh": "监管日志校验结果：完整。共 {n} 条记录，哈希链连续，证据库中的原件副本与登记的 SHA-256 一致。",
         "en": "Custody log verification: intact. {n} entries, the hash chain is unbroken and every stored "
