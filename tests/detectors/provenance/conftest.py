@@ -79,7 +79,9 @@ def camera_exif(thumb: bytes | None = None, *, software: str | None = None, modi
 
 def jpeg_bytes(arr: np.ndarray, quality: int = 90, **kw) -> bytes:
     b = io.BytesIO()
-    Image.fromarray(arr).save(b, "JPEG", quality=quality, **kw)
+    if "qtables" not in kw:  # Pillow would scale explicit tables by `quality`
+        kw["quality"] = quality
+    Image.fromarray(arr).save(b, "JPEG", **kw)
     return b.getvalue()
 
 

@@ -84,7 +84,9 @@ def classify_tables(tables: dict[int, list[int]]) -> dict:
     if t0.size != 64:
         return {"family": "unknown", "quality": None, "tables": len(tables)}
     d0 = np.abs(luma_bank - t0).mean(axis=1)
-    q_luma = int(np.argmin(d0)) + 1
+    # nearest quality by relative error, so that the small entries of high-quality tables count
+    rel = (np.abs(luma_bank - t0) / luma_bank).mean(axis=1)
+    q_luma = int(np.argmin(rel)) + 1
     exact_luma = {int(q) + 1 for q in np.flatnonzero(d0 == 0)}
     out = {"tables": len(tables), "nearest_quality": q_luma, "luma_mean_abs_diff": round(float(d0.min()), 3)}
     chroma_ok = True
