@@ -3,8 +3,10 @@
 A calibration entry is a monotone (non-decreasing) piecewise-linear map from a method's score to
 an LLR (manipulated vs camera original), stored as knots `x`, `y`. It is fitted by isotonic
 regression (pool-adjacent-violators) of the label on the score with the two classes weighted
-equally, so the fitted probability is a posterior under even odds and its logit is an LLR; a
-pseudo-count of one item per block keeps every LLR finite, and LLRs are clipped to +-LLR_MAX.
+equally, so the fitted probability is a posterior under even odds and its logit is an LLR. Blocks
+lighter than max(8 items, 5% of the data) are merged with a neighbour, a pseudo-count of one item
+per block keeps every LLR finite, knots sit at block centres (linear in between, flat beyond), and
+LLRs are clipped to +-LLR_MAX.
 Methods with too few applicable items of either class get no map: fusion then uses the LLR the
 method states itself.
 
@@ -16,12 +18,14 @@ LLRs (leave-source-and-generator-out) and writes the file with the data version 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 LLR_MAX = 6.0  # a single calibrated method never claims odds beyond e^6 ~ 400:1
 MIN_PER_CLASS = 3  # applicable items of each class needed to fit a map
+MIN_BLOCK = 8.0  # least weight (in items) behind one step of the map
 
 
 def apply_calibration(entry: dict[str, Any], score: float) -> float:
@@ -51,6 +55,29 @@ def pav(y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tupl
     return np.asarray(means), np.asarray(weights), [(a, b) for a, b in spans]
 
 
+def _merge_small(means: list[float], weights: list[float], spans: list[tuple[int, int]], min_w: float):
+    """Merge PAV blocks lighter than `min_w` into their closer neighbour (in mean), so no LLR
+    rests on a handful of items; merging neighbours keeps the means non-decreasing."""
+    spans = [tuple(s) for s in spans]
+    while len(means) > 1:
+        i = min(range(len(means)), key=lambda k: weights[k])
+        if weights[i] >= min_w:
+            break
+        if i == 0:
+            j = 1
+        elif i == len(means) - 1:
+            j = i - 1
+        else:
+            j = i - 1 if means[i] - means[i - 1] <= means[i + 1] - means[i] else i + 1
+        a, b = min(i, j), max(i, j)
+        w = weights[a] + weights[b]
+        means[a] = (means[a] * weights[a] + means[b] * weights[b]) / w
+        weights[a] = w
+        spans[a] = (spans[a][0], spans[b][1])
+        del means[b], weights[b], spans[b]
+    return means, weights, spans
+
+
 def fit_isotonic_llr(scores, labels, *, llr_max: float = LLR_MAX) -> dict[str, Any] | None:
     """Fit a monotone score->LLR map; None when either class has fewer than MIN_PER_CLASS items."""
     s = np.asarray(scores, dtype=float)
@@ -71,24 +98,17 @@ def fit_isotonic_llr(scores, labels, *, llr_max: float = LLR_MAX) -> dict[str, A
     wy = np.array([np.sum(w[a:b] * y[a:b]) for a, b in zip(start, ends, strict=True)])
     ww = np.array([np.sum(w[a:b]) for a, b in zip(start, ends, strict=True)])
     means, weights, spans = pav(wy / ww, ww)
+    means, weights, spans = _merge_small(list(means), list(weights), spans, max(MIN_BLOCK, 0.05 * n))
     # pseudo-count: one item's worth of weight at even odds per block
-    p = (means * weights + 0.5) / (weights + 1.0)
+    p = (np.asarray(means) * np.asarray(weights) + 0.5) / (np.asarray(weights) + 1.0)
     llr = np.clip(np.log(p / (1 - p)), -llr_max, llr_max)
-    xs: list[float] = []
-    ys: list[float] = []
-    for (a, b), v in zip(spans, llr, strict=True):
-        lo, hi = float(uniq[a]), float(uniq[b - 1])
-        xs.append(lo)
-        ys.append(float(v))
-        if hi > lo:
-            xs.append(hi)
-            ys.append(float(v))
-    # np.interp needs strictly increasing x: nudge coincident knots
+    # knots at each block's weighted mean score; linear in between, flat beyond the ends
+    xs = [float(np.sum(uniq[a:b] * ww[a:b]) / np.sum(ww[a:b])) for a, b in spans]
     x_arr = np.asarray(xs)
-    for i in range(1, len(x_arr)):
+    for i in range(1, len(x_arr)):  # np.interp needs strictly increasing x
         if x_arr[i] <= x_arr[i - 1]:
             x_arr[i] = np.nextafter(x_arr[i - 1], np.inf)
-    ys_arr = np.maximum.accumulate(np.asarray(ys))
+    ys_arr = np.maximum.accumulate(np.asarray(llr, dtype=float))
     return {
         "x": [round(float(v), 6) for v in x_arr],
         "y": [round(float(v), 4) for v in ys_arr],
@@ -136,7 +156,7 @@ def _threshold_for_rate(values: np.ndarray, rate: float) -> float:
         return -np.inf
     if k >= len(v):
         return -np.inf
-    return float(np.nextafter(v[k], np.inf))
+    return float(v[k]) + 1e-4  # fused LLRs carry 4 decimals: strictly above the k-th value
 
 
 def choose_bands(groups: dict[str, tuple[np.ndarray, np.ndarray]], *, floor: float = 1.0) -> dict[str, float]:
@@ -155,11 +175,12 @@ def choose_bands(groups: dict[str, tuple[np.ndarray, np.ndarray]], *, floor: flo
             ls = max(ls, _threshold_for_rate(llr[y == 0], MAX_FPR))
         if (y == 1).any():
             la = min(la, -_threshold_for_rate(-llr[y == 1], MAX_FNR))
+    up, down = (lambda v: math.ceil(v * 1e4) / 1e4), (lambda v: math.floor(v * 1e4) / 1e4)
     return {
-        "synthetic": round(ls + STEP, 4),
-        "likely_synthetic": round(ls, 4),
-        "likely_authentic": round(la, 4),
-        "authentic": round(la - STEP, 4),
+        "synthetic": up(ls + STEP),
+        "likely_synthetic": up(ls),
+        "likely_authentic": down(la),
+        "authentic": down(la - STEP),
     }
 
 

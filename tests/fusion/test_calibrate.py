@@ -1,0 +1,79 @@
+"""Calibration maps are monotone, finite and informative; bands respect the FPR limit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from huiyan.fusion.calibrate import (
+    LLR_MAX,
+    MAX_FPR,
+    apply_calibration,
+    choose_bands,
+    fit_isotonic_llr,
+    fit_methods,
+    pav,
+)
+
+
+def test_pav_known_result():
+    means, weights, spans = pav(np.array([1.0, 3.0, 2.0, 4.0]), np.ones(4))
+    assert list(means) == [1.0, 2.5, 4.0]
+    assert spans == [(0, 1), (1, 3), (3, 4)]
+    assert list(weights) == [1.0, 2.0, 1.0]
+
+
+def test_isotonic_map_is_monotone_and_bounded():
+    rng = np.random.default_rng(0)
+    s = np.r_[rng.normal(0, 1, 200), rng.normal(1.5, 1, 100)]
+    y = np.r_[np.zeros(200), np.ones(100)].astype(int)
+    e = fit_isotonic_llr(s, y)
+    grid = np.linspace(-5, 6, 400)
+    llr = np.array([apply_calibration(e, g) for g in grid])
+    assert np.all(np.diff(llr) >= -1e-12)
+    assert np.all(np.abs(llr) <= LLR_MAX)
+    assert llr[0] < -1.0 and llr[-1] > 1.0  # informative at both ends
+    assert np.all(np.diff(e["x"]) > 0)
+
+
+def test_class_balance_does_not_shift_llr():
+    # an uninformative score gives LLR ~ 0 whatever the class ratio
+    s = np.r_[np.arange(300) % 10, np.arange(30) % 10].astype(float)
+    y = np.r_[np.zeros(300), np.ones(30)].astype(int)
+    e = fit_isotonic_llr(s, y)
+    assert max(abs(v) for v in e["y"]) < 0.5
+
+
+def test_too_few_items_gives_no_map():
+    assert fit_isotonic_llr([0.1, 0.2, 0.9], [0, 1, 1]) is None
+    rows = [{"method": "m", "score": 1.0, "applicable": True, "y": 1}] * 2
+    assert fit_methods(rows) == {}
+
+
+def test_not_applicable_rows_are_ignored_by_fitting():
+    rows = [{"method": "m", "score": float(i), "applicable": True, "y": int(i >= 5), "method_version": "2"}
+            for i in range(10)]
+    rows += [{"method": "m", "score": None, "applicable": False, "y": 0}] * 50
+    e = fit_methods(rows)["m"]
+    assert e["n_real"] == 5 and e["n_manipulated"] == 5 and e["method_version"] == "2"
+
+
+def test_bands_keep_fpr_under_limit_in_every_group():
+    rng = np.random.default_rng(1)
+    groups = {}
+    for g, shift in (("image/delivered", 0.0), ("image/laundered", 1.5)):
+        y = np.r_[np.zeros(150), np.ones(150)].astype(int)
+        llr = np.r_[rng.normal(shift, 1.5, 150), rng.normal(4, 2, 150)]
+        groups[g] = (y, llr)
+    b = choose_bands(groups)
+    for y, llr in groups.values():
+        assert np.mean(llr[y == 0] >= b["likely_synthetic"]) <= MAX_FPR
+    assert b["synthetic"] > b["likely_synthetic"] > 0 > b["likely_authentic"] > b["authentic"]
+
+
+@pytest.mark.parametrize("n_real", [10, 91])
+def test_small_sets_mean_zero_false_positives(n_real):
+    y = np.r_[np.zeros(n_real), np.ones(20)].astype(int)
+    llr = np.r_[np.linspace(-3, 2.5, n_real), np.full(20, 5.0)]
+    b = choose_bands({"g": (y, llr)})
+    assert b["likely_synthetic"] > 2.5  # 1% of fewer than 100 reals is zero of them

@@ -1,0 +1,87 @@
+"""Fusion rules: decisive provenance wins, not applicable contributes nothing, correlated methods
+of one family are not counted twice, disagreement between families is inconclusive."""
+
+from __future__ import annotations
+
+import pytest
+
+from huiyan.detectors.base import Finding
+from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, family_llr, fuse
+
+CAL = {"methods": {}, "bands": DEFAULT_BANDS}
+
+
+def F(method, family, llr, *, applicable=True, score=None, decisive=False, category="fully_generated"):
+    return Finding(method=method, method_version="0.1", family=family, applicable=applicable,
+                   score=score, llr=llr, decisive=decisive, category=category,
+                   explanation={"zh": f"{method} 中文", "en": f"{method} english"})
+
+
+def test_decisive_provenance_wins():
+    fs = [F("provenance.c2pa", "provenance", 1.0, decisive=True),
+          F("physical.a", "physical", -4.0), F("fingerprint.b", "fingerprint", -4.0)]
+    r = fuse(fs, calib=CAL)
+    assert r.verdict == "synthetic" and r.score > 0.99
+    assert r.reasons[0]["method"] == "provenance.c2pa"
+
+
+def test_not_applicable_contributes_nothing():
+    base = [F("physical.a", "physical", 1.0)]
+    na = F("fingerprint.b", "fingerprint", 5.0, applicable=False)  # a stale llr must be ignored
+    a, b = fuse(base, calib=CAL), fuse([*base, na], calib=CAL)
+    assert a.llr == b.llr == pytest.approx(1.0)
+    assert "fingerprint" not in b.family_llr
+    assert na.llr == 0.0
+
+
+def test_family_does_not_double_count_correlated_methods():
+    one = fuse([F("physical.a", "physical", 2.0)], calib=CAL)
+    two = fuse([F("physical.a", "physical", 2.0), F("physical.b", "physical", 2.0)], calib=CAL)
+    assert two.llr == pytest.approx(one.llr)
+    # different families add up
+    cross = fuse([F("physical.a", "physical", 2.0), F("fingerprint.b", "fingerprint", 2.0)], calib=CAL)
+    assert cross.llr == pytest.approx(4.0)
+
+
+def test_family_cap():
+    assert family_llr([9.0, 8.0], FAMILY_CAP) == FAMILY_CAP
+    assert family_llr([-9.0], FAMILY_CAP) == -FAMILY_CAP
+    assert family_llr([3.0, -1.0, -0.5], FAMILY_CAP) == pytest.approx(2.0)
+
+
+def test_disagreeing_families_are_inconclusive():
+    r = fuse([F("physical.a", "physical", 3.5), F("provenance.b", "provenance", -2.5),
+              F("fingerprint.c", "fingerprint", 3.0)], calib=CAL)
+    assert r.llr > DEFAULT_BANDS["likely_synthetic"]
+    assert r.verdict == "inconclusive" and r.disagreement
+    assert r.reasons[0]["method"] == "fusion.disagreement" and r.reasons[0]["zh"]
+
+
+def test_calibration_map_replaces_stated_llr_and_version_guard():
+    cal = {"methods": {"physical.a": {"x": [0, 1], "y": [-2, 2], "method_version": "0.1"}}, "bands": DEFAULT_BANDS}
+    r = fuse([F("physical.a", "physical", 0.0, score=1.0)], calib=cal)
+    assert r.llr == pytest.approx(2.0)
+    cal["methods"]["physical.a"]["method_version"] = "0.0"  # map fitted on another version: not used
+    r = fuse([F("physical.a", "physical", 0.5, score=1.0)], calib=cal)
+    assert r.llr == pytest.approx(0.5)
+
+
+def test_score_is_posterior_under_prior_and_reasons_bilingual():
+    r = fuse([F("physical.a", "physical", 2.0)], calib=CAL, prior=0.5)
+    assert r.score == pytest.approx(1 / (1 + pytest.importorskip("math").exp(-2.0)), abs=1e-6)
+    r2 = fuse([F("physical.a", "physical", 2.0)], calib=CAL, prior=0.1)
+    assert r2.score < r.score
+    assert r.reasons[0]["zh"] and r.reasons[0]["en"]
+
+
+def test_band_error_rates_come_from_calibration():
+    cal = {**CAL, "band_error_rates": {"likely_synthetic": {"false_positive_rate": 0.0}}}
+    r = fuse([F("physical.a", "physical", 3.0)], calib={**cal, "bands": {**DEFAULT_BANDS, "likely_synthetic": 2.5}})
+    assert r.verdict == "likely_synthetic"
+    assert r.band_error_rates == {"false_positive_rate": 0.0}
+    assert r.category == "fully_generated"
+
+
+def test_authentic_side_has_no_category():
+    r = fuse([F("provenance.cam", "provenance", -3.0), F("physical.a", "physical", -3.0)], calib=CAL)
+    assert r.verdict == "authentic" and r.category is None
