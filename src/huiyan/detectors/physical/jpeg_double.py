@@ -1,6 +1,6 @@
 """Compression history of a JPEG: aligned and non-aligned double quantisation, and JPEG ghosts.
 
-What it measures, on the decoded luma of a JPEG file (a centre crop of at most 1024 x 1024 on
+What it measures, on the decoded luma of a JPEG file (a centre crop of at most 768 x 768 on
 the file's own 8x8 grid):
 - aligned double quantisation (A-DJPG): the 8x8 DCT coefficients divided by the file's own
   quantisation steps form integer histograms; a single compression gives a smooth, Laplacian-like
@@ -36,7 +36,7 @@ import numpy as np
 from huiyan.detectors import _residual as R
 from huiyan.detectors.base import Detector, register
 
-CROP = 1024
+CROP = 768
 GHOST_QUALITIES = tuple(range(50, 101, 5))
 DQ_POSITIONS = ((0, 1), (1, 0), (1, 1), (0, 2), (2, 0), (1, 2), (2, 1), (2, 2))
 
