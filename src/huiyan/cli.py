@@ -50,10 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_custody_show)
 
     r = sub.add_parser("report", help="write the forensic appraisal report (鉴定报告)")
-    r.add_argument("paths", nargs="+", metavar="PATH")
+    r.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to analyse and report on")
     r.add_argument("-o", "--output", required=True, metavar="OUT", help="output file (.pdf or .html)")
     r.add_argument("--lang", choices=["zh", "en"], default="zh")
     r.add_argument("--format", choices=["pdf", "html"], default=None, help="default: from the output suffix")
+    r.add_argument("--results", metavar="FILE",
+                   help="reuse the output of `huiyan analyze --json` (same case) instead of analysing again")
     r.add_argument("--case-file", metavar="FILE", help="JSON file with case fields")
     for fld in ("case-number", "commissioner", "examiners", "received", "description"):
         r.add_argument(f"--{fld}")

@@ -309,3 +309,27 @@ def test_report_on_a_real_file_from_shared_data(tmp_path):
     text = _pdftotext(pdf)
     assert results[0]["sha256"] in text
     assert "EXIF" in text
+
+
+def test_command_reuses_analyze_json_results_from_the_same_case(tmp_path, inputs, capsys):
+    case_dir = tmp_path / "case"
+    rc = main(["analyze", "--json", "--case", str(case_dir), "--methods", "provenance.generator_text",
+               str(inputs["tagged"])])
+    assert rc == 0
+    lines = capsys.readouterr().out
+    results = tmp_path / "results.jsonl"
+    results.write_text(lines, encoding="utf-8")
+    n_before = len(Case(case_dir).log.entries())
+    out = tmp_path / "r.pdf"
+    assert main(["report", "--results", str(results), "-o", str(out), "--case", str(case_dir)]) == 0
+    entries = Case(case_dir).log.entries()
+    assert len(entries) == n_before + 1 and entries[-1]["action"] == "report"  # no new analysis
+    sha = json.loads(lines.splitlines()[0])["sha256"]
+    text = _pdftotext(out)
+    assert sha in text and "倾向非原始拍摄" in text
+    # the same results in another case: not in its evidence store, so an error, not an opinion
+    other = tmp_path / "other.pdf"
+    assert main(["report", "--results", str(results), "-o", str(other), "--case", str(tmp_path / "case2")]) == 2
+    assert "不出具意见" in _pdftotext(other)
+    # usage: neither PATHs nor results
+    assert main(["report", "-o", str(tmp_path / "x.pdf"), "--case", str(case_dir)]) == 1

@@ -2,7 +2,9 @@
 
 Analyses the given files or folders through the pipeline in the case folder (so every item is
 taken in and logged on the custody chain), builds the report, writes it, and appends the
-report's SHA-256 to the custody log (action `report`).
+report's SHA-256 to the custody log (action `report`). With `--results FILE` instead of PATHs
+it reuses the output of `huiyan analyze --json` made in the same case (items not in that case's
+evidence store are reported as errors).
 
 Case fields come from `--case-file FILE` (JSON object with `case_number`, `commissioner`,
 `examiners`, `received`, `description`; dashes are accepted for underscores) and are
@@ -65,6 +67,40 @@ def analyse(paths: list[str], case) -> list[dict[str, Any]]:
     return [analyze_file(p, case, detectors=detectors, precheck_error=err) for p, err in expand_inputs(paths)]
 
 
+def load_results(path: str, case) -> list[dict[str, Any]]:
+    """Results written by `huiyan analyze --json` (one JSON object per line), checked against the case.
+
+    An item is reported only from the case's read-only store: a result whose SHA-256 was never
+    taken into this case, or whose stored copy no longer matches, gets an error instead of figures.
+    """
+    from huiyan.intake.custody import sha256_file
+
+    taken = {e.get("sha256") for e in case.log.entries() if e.get("action") == "intake"}
+    results = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: line {n} is not JSON ({e.msg})") from e
+        if not isinstance(r, dict) or "path" not in r:
+            raise ValueError(f"{path}: line {n} is not a result of `huiyan analyze --json`")
+        r.setdefault("errors", [])
+        r.setdefault("findings", [])
+        sha = r.get("sha256")
+        if sha:
+            stored = case.root / "evidence" / sha[:2] / sha
+            if sha not in taken or not stored.exists():
+                r["errors"].append(f"{r['path']}: not in the evidence store of case {case.root}; analyse it there first")
+                r["verdict"] = None
+            elif sha256_file(stored)[0] != sha:
+                r["errors"].append(f"{r['path']}: the stored copy no longer matches its SHA-256")
+                r["verdict"] = None
+        results.append(r)
+    return results
+
+
 def render(results: list[dict[str, Any]], *, lang: str, fmt: str, case, case_fields: dict[str, str],
            generated_at: datetime) -> bytes:
     """The report bytes for analysed `results` (the case supplies the custody state)."""
@@ -113,7 +149,20 @@ def run(args) -> int:
         return 1
     fmt = output_format(args)
     out = Path(args.output)
-    results = analyse(args.paths, case)
+    if getattr(args, "results", None):
+        if args.paths:
+            print("huiyan report: give PATHs or --results, not both", file=sys.stderr)
+            return 1
+        try:
+            results = load_results(args.results, case)
+        except (OSError, ValueError) as e:
+            print(f"huiyan report: results cannot be used: {e}", file=sys.stderr)
+            return 1
+    elif args.paths:
+        results = analyse(args.paths, case)
+    else:
+        print("huiyan report: no PATH given (or --results FILE)", file=sys.stderr)
+        return 1
     data = render(results, lang=args.lang, fmt=fmt, case=case, case_fields=fields, generated_at=report_time())
     try:
         write_atomic(out, data)
@@ -130,6 +179,7 @@ def run(args) -> int:
         size=len(data),
         items=[r["sha256"] for r in results if r.get("sha256")],
         case_number=fields.get("case_number"),
+        results_file=getattr(args, "results", None),
     )
     print(f"report written: {out} ({fmt}, {args.lang}, {len(data):,} bytes, SHA-256 {digest})")
     for r in results:
