@@ -69,16 +69,20 @@ def block_peaks(u: np.ndarray) -> np.ndarray:
     of 0/1 in the raster order the encoder uses, and -1 for blocks without any non-zero entry.
     """
     h, w = u.shape
-    u = u[: h // 4 * 4, : w // 4 * 4].astype(np.float32)
-    # Haar DWT approximation (pywt 'haar'): (a + b + c + d) / 2 over each 2x2 pixel block
-    ca = (u[0::2, 0::2] + u[0::2, 1::2] + u[1::2, 0::2] + u[1::2, 1::2]) * 0.5
-    rh, rw = ca.shape[0] // BLOCK, ca.shape[1] // BLOCK
-    blocks = ca[: rh * BLOCK, : rw * BLOCK].reshape(rh, BLOCK, rw, BLOCK).transpose(0, 2, 1, 3).reshape(rh, rw, 16)
-    mag = np.abs(blocks[..., 1:])
-    pos = mag.argmax(axis=-1)
-    val = np.take_along_axis(mag, pos[..., None], axis=-1)[..., 0]
-    bits = ((val % SCALE) > 0.5 * SCALE).astype(np.int8)
-    bits[val == 0] = -1
+    u = u[: h // 4 * 4, : w // 4 * 4].astype(np.int16)
+    # twice the Haar DWT approximation (pywt 'haar' gives (a + b + c + d) / 2): exact in integers
+    ca2 = u[0::2, 0::2] + u[0::2, 1::2] + u[1::2, 0::2] + u[1::2, 1::2]
+    rh, rw = ca2.shape[0] // BLOCK, ca2.shape[1] // BLOCK
+    ca2 = ca2[: rh * BLOCK, : rw * BLOCK]
+    # the largest entry of each 4x4 block other than its first (the reference takes the argmax
+    # of |block[1:]|; the entries are >= 0 because U is uint8, and only the value matters)
+    val2 = None
+    for k in range(1, BLOCK * BLOCK):
+        view = ca2[k // BLOCK:: BLOCK, k % BLOCK:: BLOCK]
+        val2 = view.copy() if val2 is None else np.maximum(val2, view, out=val2)
+    # (val % 36) > 18 with val = val2 / 2  <=>  (val2 % 72) > 36
+    bits = ((val2 % (2 * SCALE)) > SCALE).astype(np.int8)
+    bits[val2 == 0] = -1
     return bits
 
 
