@@ -36,6 +36,7 @@ Known failure cases
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -126,12 +127,18 @@ def _generator_names(manifest: dict) -> list[str]:
     return [n for n in names if n and GENERATOR_NAMES.search(n.replace("_", " "))]
 
 
-def read_manifest(raw: bytes, fmt: str, anchors: str) -> dict:
-    """Validate the embedded manifest store; returns a plain summary (raises c2pa.C2paError)."""
+def read_manifest(raw: bytes | None, fmt: str, anchors: str, path: Path | None = None) -> dict:
+    """Validate the embedded manifest store; returns a plain summary (raises c2pa.C2paError).
+
+    Images are read from their bytes; videos are streamed by the SDK from `path` (their bytes are
+    not loaded into memory)."""
     import c2pa
 
     ctx = _context(anchors)
-    with c2pa.Reader(_MIME.get(fmt, "application/octet-stream"), io.BytesIO(raw), context=ctx) as r:
+    mime = _MIME.get(fmt, "application/octet-stream")
+    with contextlib.ExitStack() as stack:
+        stream = stack.enter_context(open(path, "rb")) if raw is None else io.BytesIO(raw)
+        r = stack.enter_context(c2pa.Reader(mime, stream, context=ctx))
         store = json.loads(r.json())
         state = r.get_validation_state()
         try:
@@ -197,6 +204,8 @@ class C2paManifest(Detector):
     def not_applicable_reason(self, item):
         if item.format not in _MIME:
             return f"C2PA reading is not supported for {item.format}"
+        if item.media_type == "video":
+            return None  # streamed by the SDK in analyze(); a long clip is not read into memory
         raw = item.raw_bytes
         if b"c2pa" not in raw and b"C2PA" not in raw:
             return "no C2PA manifest in the file (absence of Content Credentials is not evidence)"
@@ -207,11 +216,16 @@ class C2paManifest(Detector):
 
         anchors = trust_anchors(item.options.get("c2pa_trust_anchors"))
         try:
-            s = read_manifest(item.raw_bytes, item.format, anchors)
+            if item.media_type == "video":
+                s = read_manifest(None, item.format, anchors, path=item.path)
+            else:
+                s = read_manifest(item.raw_bytes, item.format, anchors)
         except c2pa.C2paError as e:
             msg = str(e)
             if "ManifestNotFound" in msg or "not found" in msg.lower():
                 return self.not_applicable("no C2PA manifest in the file (absence of Content Credentials is not evidence)")
+            if "unsupported" in msg.lower() or "notsupported" in msg.lower():
+                return self.not_applicable(f"the C2PA SDK does not read {item.format} files ({msg[:120]})")
             return self.finding(
                 0.6, zh=f"文件含 C2PA 数据但无法解析（{msg[:120]}），可能已损坏或被改动",
                 en=f"the file holds C2PA data that cannot be parsed ({msg[:120]}): damaged or altered",
