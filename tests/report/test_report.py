@@ -333,3 +333,29 @@ def test_command_reuses_analyze_json_results_from_the_same_case(tmp_path, inputs
     assert "不出具意见" in _pdftotext(other)
     # usage: neither PATHs nor results
     assert main(["report", "-o", str(tmp_path / "x.pdf"), "--case", str(case_dir)]) == 1
+
+
+def test_calibration_versions_error_rates_and_bands_are_reported(analysed, tmp_path):
+    from huiyan.report.build import ReportInput, build_document
+    from huiyan.report.pdf import render_pdf
+
+    case, results = analysed
+    calib = {
+        "version": "calib-test-3",
+        "data_version": "shared-data@abc123",
+        "bands": {"synthetic": 5.0, "likely_synthetic": 2.5, "likely_authentic": -2.5, "authentic": -5.0},
+        "methods": {"provenance.generator_text": {"x": [0, 1], "y": [-1, 4], "method_version": "0.2",
+                                                  "auc": 0.91, "eer": 0.123}},
+        "band_error_rates": {"likely_synthetic": {"fpr_real": 0.0042, "n_real": 950}},
+    }
+    version = next(f["method_version"] for f in results[1]["findings"] if f["method"] == "provenance.generator_text")
+    calib["methods"]["provenance.generator_text"]["method_version"] = version
+    doc = build_document(ReportInput(results=results, lang="en", generated_at=FIXED, case_root=case.root,
+                                     custody_entries=case.log.entries(), custody_problems=[], calibration=calib))
+    pdf = tmp_path / "calib.pdf"
+    pdf.write_bytes(render_pdf(doc))
+    flat = " ".join(_pdftotext(pdf).split())
+    assert "calib-test-3" in flat and "shared-data@abc123" in flat
+    assert "auc 0.91" in flat and "eer 0.123" in flat
+    assert "calibration curve on reference data" in flat
+    assert "fpr_real 0.0042" in flat and "+5.00" in flat

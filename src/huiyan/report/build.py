@@ -71,6 +71,11 @@ def _fmt_num(v: Any, nd: int = 3) -> str:
     return str(v)
 
 
+def _fmt_rate(v: Any) -> str:
+    """Error rates keep four significant digits (0.0042 must not print as 0.004)."""
+    return f"{v:.4g}" if isinstance(v, float) else _fmt_num(v)
+
+
 def _compact(details: Any, limit: int = 600) -> str:
     """Details of a finding as compact JSON, numbers rounded, cut at `limit` characters."""
 
@@ -137,9 +142,9 @@ def _rates_text(rates: Any) -> str:
         for k in sorted(rates):
             v = rates[k]
             if isinstance(v, dict):
-                parts.append(f"{k}: " + ", ".join(f"{kk} {_fmt_num(vv)}" for kk, vv in sorted(v.items())))
+                parts.append(f"{k}: " + ", ".join(f"{kk} {_fmt_rate(vv)}" for kk, vv in sorted(v.items())))
             else:
-                parts.append(f"{k} {_fmt_num(v)}")
+                parts.append(f"{k} {_fmt_rate(v)}")
         return "; ".join(parts)
     return str(rates)
 
@@ -269,6 +274,20 @@ class _Ctx:
         if png is None:
             return
         self.doc.add(Figure(png, self.t(caption_key, n=self.figs.next(), **kw), width))
+
+    def meaning(self, grade: str) -> str:
+        """What a grade means, with the likelihood ratios of its band."""
+        import math
+
+        if grade not in VERDICT_ORDER:
+            return ""
+        b = _bands(self.calib)
+
+        def odds(x: float) -> str:
+            return f"{math.exp(abs(x)):.0f}"
+
+        return self.t(f"m_{grade}", s=odds(b["synthetic"]), l=odds(b["likely_synthetic"]),
+                      a=odds(b["authentic"]), la=odds(b["likely_authentic"]))
 
     # title ---------------------------------------------------------------------------------
     def title_page(self) -> None:
@@ -709,7 +728,7 @@ class _Ctx:
             cat = category_text(r.get("category"), self.lang)
             d.add(Para(self.t("opinion_detail", llr=float(r.get("llr") or 0.0), score=float(r.get("score") or 0.0),
                               cat=self.t("opinion_category", cat=cat) if cat else "")))
-            d.add(Para(self.t(f"m_{v}") if f"m_{v}" in _known_meanings() else ""))
+            d.add(Para(self.meaning(v)))
             rates = r.get("band_error_rates") or band_rates.get(v)
             d.add(Para(self.t("band_rates_item", rates=_rates_text(rates)) if rates else self.t("band_rates_none"),
                        "muted"))
@@ -719,7 +738,7 @@ class _Ctx:
               "inconclusive": f"({bands['likely_authentic']:+.2f}, {bands['likely_synthetic']:+.2f})",
               "likely_authentic": f"({bands['authentic']:+.2f}, {bands['likely_authentic']:+.2f}]",
               "authentic": f"≤ {bands['authentic']:+.2f}"}
-        rows = [[verdict_text(g, self.lang), lo[g], self.t(f"m_{g}"), _rates_text(band_rates.get(g)) or "-"]
+        rows = [[verdict_text(g, self.lang), lo[g], self.meaning(g), _rates_text(band_rates.get(g)) or "-"]
                 for g in VERDICT_ORDER]
         d.add(Table(self.cols("grade_cols"), rows, (1.8, 1.6, 4.6, 1.8)))
 
@@ -772,6 +791,3 @@ class _Ctx:
         d.add(Table(self.cols("app_methods_cols"), rows2, (3.5, 2.0, 1.0, 1.6)))
         d.add(Para(self.t("app_report_hash")), Para(self.t("reproducible"), "muted"))
 
-
-def _known_meanings() -> set[str]:
-    return {f"m_{v}" for v in VERDICT_ORDER}

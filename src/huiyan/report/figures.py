@@ -288,7 +288,7 @@ def timeline_figure(
             ax.imshow(downscale(rgb, 240), interpolation="antialiased")
             ax.set_title(f"t = {t:.2f} s", fontsize=7)
             ax.set_axis_off()
-        ax = fig.add_axes((0.08, 0.12, 0.9, 0.33))
+        ax = fig.add_axes((0.08, 0.12, 0.84, 0.33))
         t = np.asarray(packet_times, dtype=float)
         sz = np.asarray(packet_sizes, dtype=float) / 1024.0
         keys = np.asarray(packet_keys, dtype=bool)

@@ -279,14 +279,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "v_likely_authentic": {"zh": "倾向原始拍摄", "en": "likely a camera original"},
     "v_authentic": {"zh": "原始拍摄（未见生成或篡改痕迹）", "en": "camera original (no trace of generation or manipulation found)"},
     "m_synthetic": {
-        "zh": "证据强烈支持检材系生成或篡改形成，而非设备原始拍摄（似然比不低于约 100:1）。",
+        "zh": "证据强烈支持检材系生成或篡改形成，而非设备原始拍摄（似然比不低于约 {s}:1）。",
         "en": "The evidence strongly supports that the item was generated or manipulated rather than captured "
-        "by a device (likelihood ratio about 100:1 or more).",
+        "by a device (likelihood ratio about {s}:1 or more).",
     },
     "m_likely_synthetic": {
-        "zh": "证据支持检材系生成或篡改形成，但强度有限（似然比约 9:1 至 100:1）。",
+        "zh": "证据支持检材系生成或篡改形成，但强度有限（似然比约 {l}:1 至 {s}:1）。",
         "en": "The evidence supports generation or manipulation, with limited strength (likelihood ratio about "
-        "9:1 to 100:1).",
+        "{l}:1 to {s}:1).",
     },
     "m_inconclusive": {
         "zh": "证据不足以支持任何一方，或各类证据相互矛盾；不对检材真实性作出判断。",
@@ -294,9 +294,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "statement is made on the item's authenticity.",
     },
     "m_likely_authentic": {
-        "zh": "证据支持检材为设备原始拍摄，但强度有限（似然比约 1:9 至 1:100）。",
-        "en": "The evidence supports a device capture, with limited strength (likelihood ratio about 1:9 to "
-        "1:100).",
+        "zh": "证据支持检材为设备原始拍摄，但强度有限（似然比约 1:{la} 至 1:{a}）。",
+        "en": "The evidence supports a device capture, with limited strength (likelihood ratio about 1:{la} to "
+        "1:{a}).",
     },
     "m_authentic": {
         "zh": "证据强烈支持检材为设备原始拍摄；表示所用方法未发现生成或篡改痕迹，并不排除方法未覆盖的手段。",
