@@ -175,10 +175,10 @@ def heatmap_grid(rgb: np.ndarray | None, maps: list[tuple[str, Path]], cols: int
     loaded = [(title, *load_map(p), p) for title, p in maps]
     base = downscale(rgb, 700) if rgb is not None else None
     n = len(loaded)
-    cols = max(1, min(cols, n))
+    cols = max(1, min(3 if n > 4 else cols, n))
     rows = (n + cols - 1) // cols
     aspect = (base.shape[0] / base.shape[1]) if base is not None else 1.0
-    panel_h = 3.4 * min(1.4, max(0.5, aspect))
+    panel_h = (7.0 / cols) * 0.85 * min(1.4, max(0.5, aspect))
     overlaid: list[bool] = []
     with _rc():
         fig = _new_figure(7.0, rows * (panel_h + 0.35))
@@ -203,7 +203,8 @@ def heatmap_grid(rgb: np.ndarray | None, maps: list[tuple[str, Path]], cols: int
                 im = ax.imshow(hm, cmap="inferno" if scalar else None, interpolation="antialiased")
             if scalar:
                 fig.colorbar(im, ax=ax, fraction=0.035, pad=0.02)
-            ax.set_title(f"({chr(97 + k) if k < 26 else k + 1}) {title}" + ("" if over else " [map]"))
+            ax.set_title(f"({chr(97 + k) if k < 26 else k + 1}) {title}" + ("" if over else " [map]"),
+                         fontsize=7 if cols > 2 else 8)
             ax.set_axis_off()
         fig.tight_layout()
         return _jpeg(fig), overlaid
