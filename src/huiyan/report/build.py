@@ -402,15 +402,28 @@ class _Ctx:
                 self.figure(lambda r=r: self._timeline(r), "fig_timeline", 1.0, item=i + 1,
                             seg=self.t("fig_timeline_seg") if r.get("segments") else "")
 
-    def _timeline(self, r: dict[str, Any]) -> bytes | None:
+    def _video_sample(self, r: dict[str, Any]):
+        """(VideoInfo, FrameSample with six stills) of a video item, decoded once per report."""
         from huiyan.media.video import probe_video, sample_frames
+
+        key = r.get("sha256")
+        cache = self.__dict__.setdefault("_video_cache", {})
+        if key not in cache:
+            p = _evidence_path(r, self.inp.case_root)
+            if p is None:
+                cache[key] = None
+            else:
+                info = probe_video(p, str(r.get("format") or ""))
+                cache[key] = (info, sample_frames(p, info, windows=1, window_len=1, stills=6, face_track=False))
+        return cache[key]
+
+    def _timeline(self, r: dict[str, Any]) -> bytes | None:
         from huiyan.report import figures
 
-        p = _evidence_path(r, self.inp.case_root)
-        if p is None:
+        got = self._video_sample(r)
+        if got is None:
             return None
-        info = probe_video(p, str(r.get("format") or ""))
-        sample = sample_frames(p, info, windows=1, window_len=1, stills=6, face_track=False)
+        info, sample = got
         return figures.timeline_figure(sample.stills, info.packet_times, info.packet_sizes, info.packet_keys,
                                        float(info.duration or 0.0), r.get("segments"))
 
@@ -459,18 +472,19 @@ class _Ctx:
         exif_keys = ("Make", "Model", "Software", "DateTimeOriginal", "DateTime", "LensModel", "Artist")
         exif = {k: md.exif[k] for k in exif_keys if k in md.exif}
         rows = [
-            (self.t("meta_exif"), (_compact(exif, 400) + f" ({len(md.exif)} tags)") if md.exif else absent),
+            (self.t("meta_exif"), (_compact(exif, 400) + self.t("n_tags", n=len(md.exif))) if md.exif else absent),
             (self.t("meta_gps"), present if md.gps else absent),
-            (self.t("meta_xmp"), f"{present} ({len(md.xmp)} chars)" if md.xmp else absent),
-            (self.t("meta_icc"), f"{present} ({len(md.icc)} bytes)" if md.icc else absent),
+            (self.t("meta_xmp"), present + self.t("n_chars", n=len(md.xmp)) if md.xmp else absent),
+            (self.t("meta_icc"), present + self.t("n_bytes_paren", n=len(md.icc)) if md.icc else absent),
             (self.t("meta_text"), ", ".join(sorted(md.text)) if md.text else absent),
         ]
         if md.format == "JPEG":
             q = md.quantization or {}
             q0 = q.get(0) or []
             rows.append((self.t("meta_jpeg"),
-                         f"tables {len(q)}; subsampling {md.subsampling or '-'}; progressive {str(md.progressive).lower()}"
-                         + (f"; luma Q[0..7] {list(q0[:8])}" if q0 else "")))
+                         self.t("jpeg_params", tables=len(q), sub=md.subsampling or "-",
+                                prog=self.t("yes") if md.progressive else self.t("no"))
+                         + (self.t("jpeg_luma", q=list(q0[:8])) if q0 else "")))
         return rows
 
     # the block of one method, shared by sections 3 and 5 ---------------------------------------
@@ -622,17 +636,13 @@ class _Ctx:
         self.doc.add(Table(self.cols("segment_cols"), rows, (1.0, 1.0, 1.0, 6.0)))
 
     def _first_still(self, r: dict[str, Any]):
-        from huiyan.media.video import probe_video, sample_frames
-
-        p = _evidence_path(r, self.inp.case_root)
-        if p is None:
-            return None
         try:
-            info = probe_video(p, str(r.get("format") or ""))
-            sample = sample_frames(p, info, windows=1, window_len=1, stills=1, face_track=False)
-            return sample.stills[0][1] if sample.stills else None
-        except Exception:
+            got = self._video_sample(r)
+        except Exception:  # the timeline figure already reported why decoding failed
             return None
+        if got is None or not got[1].stills:
+            return None
+        return got[1].stills[0][1]
 
     # 6 -----------------------------------------------------------------------------------------
     def comparison(self) -> None:
@@ -782,7 +792,7 @@ class _Ctx:
             [self.t("app_libraries"), ", ".join(libs)],
             [self.t("app_reference"), _reference_version(self.calib) or self.t("app_no_calibration")],
             [self.t("app_calibration"), _calibration_version(self.calib) or self.t("app_no_calibration")],
-            [self.t("app_font"), "Noto Sans CJK SC (SIL Open Font License), subset and embedded"],
+            [self.t("app_font"), self.t("font_note")],
         ]
         d.add(Table(self.cols("appendix_cols"), rows, (2.2, 7.0)))
         d.add(Heading(2, self.t("app_methods")))
