@@ -119,34 +119,55 @@ def _band_groups(rows: list[Row], llrs: list[float]) -> dict[str, tuple[np.ndarr
     return {k: (np.asarray(a), np.asarray(b)) for k, (a, b) in out.items()}
 
 
-def _oos_llrs(rows: list[Row], k: int) -> list[float]:
-    """Out-of-sample fused LLRs of `rows` from a k-group split by source."""
+def _oos_families(rows: list[Row], k: int) -> list[dict[str, float]]:
+    """Out-of-sample (unweighted) family LLRs of `rows` from a k-group split by source; a
+    decisive finding is kept as the pseudo-family "decisive"."""
     out = {}
     for grp in _groups(rows, k):
         held = [r for r in rows if r.source in grp]
         calib = fit_calibration(_excluded(rows, held))
         for r in held:
-            out[id(r)] = fuse_row(r, calib)[0].llr
+            fused = fuse_row(r, calib)[0]
+            out[id(r)] = fused.family_llr if not _decisive(r) else {"decisive": fused.llr}
     return [out[id(r)] for r in rows]
 
 
-def evaluate(rows: list[Row], *, nested: bool = True, progress: bool = False) -> dict[str, Any]:
+def _decisive(r: Row) -> bool:
+    return any(f.get("decisive") and f.get("applicable") for f in r.findings)
+
+
+def _weighted(fams: list[dict[str, float]], w: dict[str, float]) -> list[float]:
+    return [d["decisive"] if "decisive" in d else sum(w.get(k, 1.0) * v for k, v in d.items()) for d in fams]
+
+
+def _fit_weights(rows: list[Row], fams: list[dict[str, float]]) -> dict[str, float]:
+    from huiyan.fusion.calibrate import fit_family_weights
+
+    keep = [(d, r.y) for d, r in zip(fams, rows, strict=True) if "decisive" not in d]
+    return fit_family_weights([d for d, _ in keep], [y for _, y in keep]) if keep else {}
+
+
+def evaluate(rows: list[Row], *, nested: bool = True, weighted: bool = True, progress: bool = False) -> dict[str, Any]:
     """Fill every row's out-of-sample LLR, verdict, family and method LLRs; return the bands
     chosen on all out-of-sample LLRs (for shipping) and the per-fold bands used."""
     rows = [r for r in rows if not r.errors or r.findings]
     sources = sorted({r.source for r in rows})
     fold_bands: dict[str, dict[str, float]] = {}
+    fold_weights: dict[str, dict[str, float]] = {}
     for i, s in enumerate(sources):
         held = [r for r in rows if r.source == s]
         train = _excluded(rows, held)
         calib = fit_calibration(train)
         if nested and train:
-            inner = _oos_llrs(train, INNER_FOLDS)
-            bands = choose_bands(_band_groups(train, inner))
+            inner = _oos_families(train, INNER_FOLDS)
+            weights = _fit_weights(train, inner) if weighted else {}
+            bands = choose_bands(_band_groups(train, _weighted(inner, weights)))
         else:
-            bands = DEFAULT_BANDS
+            weights, bands = {}, DEFAULT_BANDS
         fold_bands[s] = bands
+        fold_weights[s] = weights
         calib["bands"] = bands
+        calib["family_weights"] = weights
         for r in held:
             fused, mllr = fuse_row(r, calib)
             r.llr = fused.llr
@@ -158,8 +179,13 @@ def evaluate(rows: list[Row], *, nested: bool = True, progress: bool = False) ->
             r.reasons = fused.reasons
         if progress:
             print(f"[eval] fold {i + 1}/{len(sources)} {s}: train {len(train)} held {len(held)}", flush=True)
+    # shipped fusion: family weights fitted on the out-of-sample (unweighted) family LLRs of every
+    # source; bands chosen on the out-of-sample fused LLRs
+    oos = _oos_families(rows, len(sources)) if weighted else []
+    weights = _fit_weights(rows, oos) if weighted else {}
     shipped = choose_bands(_band_groups(rows, [r.llr for r in rows]))
-    return {"bands": shipped, "fold_bands": fold_bands, "rows": rows}
+    return {"bands": shipped, "family_weights": weights, "fold_bands": fold_bands, "fold_weights": fold_weights,
+            "rows": rows}
 
 
 def reverdict(rows: list[Row], bands: dict[str, float]) -> list[str]:

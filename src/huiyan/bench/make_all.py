@@ -133,6 +133,7 @@ def calibration_dict(ds: Dataset, ev: dict[str, Any], rows) -> dict[str, Any]:
         "family_cap": FAMILY_CAP,
         "disagreement_llr": DISAGREEMENT_LLR,
         "bands": ev["bands"],
+        "family_weights": ev.get("family_weights", {}),
         "band_error_rates": band_error_rates(rows),
         "scheme": "per-method isotonic score->LLR fitted on all items and protocols; bands chosen on "
                   "out-of-sample fused LLRs (leave-source-and-generator-out) so that FPR on camera "
@@ -165,6 +166,8 @@ def bench(ds: Dataset, out: Path, docs: Path | None, *, calibration_out: Path | 
     summary = report.full_summary(rows)
     cal = calibration_dict(ds, ev, rows)
     summary["bands_shipped"] = ev["bands"]
+    summary["family_weights_shipped"] = ev.get("family_weights", {})
+    summary["family_weights_per_fold"] = ev.get("fold_weights", {})
     summary["band_error_rates"] = cal["band_error_rates"]
     report.write_outputs(rows, summary, out)
     (out / "calibration_candidate.json").write_text(json.dumps(cal, indent=1, ensure_ascii=False))
@@ -178,7 +181,7 @@ def bench(ds: Dataset, out: Path, docs: Path | None, *, calibration_out: Path | 
             "data": ds.data, "data_version": ds.version, "n_images": n_img, "n_videos": len(ds.entries) - n_img,
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "seconds": ds.seconds + (time.time() - t0),
             "n_jobs_run": ds.n_run, "n_jobs_cached": ds.n_cached, "methods": method_versions(),
-            "prior": PRIOR, "bands": ev["bands"], "notes": _notes(ds, rows),
+            "prior": PRIOR, "bands": ev["bands"], "family_weights": ev.get("family_weights", {}), "notes": _notes(ds, rows),
         }
         md = markdown.render(summary, meta, [p.name for p in plots])
         (docs / "BENCHMARKS.md").write_text(md)

@@ -49,6 +49,10 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
     a(f"- shipped verdict bands on the fused LLR: synthetic ≥ {b['synthetic']:.2f}, likely_synthetic ≥ "
       f"{b['likely_synthetic']:.2f}, likely_authentic ≤ {b['likely_authentic']:.2f}, authentic ≤ "
       f"{b['authentic']:.2f} (inconclusive between, and whenever one family says ≥ +2 and another ≤ −2)")
+    fw = meta.get("family_weights") or {}
+    if fw:
+        a("- shipped family weights (fused LLR = Σ weight × family LLR; fitted out of sample, each fold "
+          "fits its own): " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(fw.items())))
     a("- AUC/EER/TPR@1%FPR intervals: stratified bootstrap (95%); band rates: exact Clopper-Pearson (95%)")
     a("- positive class: generated, tampered, deepfake (images); deepfake_face, generated_t2v/i2v, "
       "talking_head (videos); negative class: camera originals (`real`)")

@@ -94,9 +94,8 @@ def fit_isotonic_llr(scores, labels, *, llr_max: float = LLR_MAX) -> dict[str, A
     w = np.where(y == 1, n / (2.0 * n_pos), n / (2.0 * n_neg))
     # pool exactly tied scores first so a block never splits a tie
     uniq, start = np.unique(s, return_index=True)
-    ends = np.r_[start[1:], len(s)]
-    wy = np.array([np.sum(w[a:b] * y[a:b]) for a, b in zip(start, ends, strict=True)])
-    ww = np.array([np.sum(w[a:b]) for a, b in zip(start, ends, strict=True)])
+    wy = np.add.reduceat(w * y, start)
+    ww = np.add.reduceat(w, start)
     means, weights, spans = pav(wy / ww, ww)
     means, weights, spans = _merge_small(list(means), list(weights), spans, max(MIN_BLOCK, 0.05 * n))
     # pseudo-count: one item's worth of weight at even odds per block
@@ -138,6 +137,35 @@ def fit_methods(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 entry["method_version"] = versions[m]
             out[m] = entry
     return out
+
+
+def fit_family_weights(family_llrs: list[dict[str, float]], labels, *, ridge: float = 1.0) -> dict[str, float]:
+    """Weights in [0, 1] for each family's (out-of-sample) LLR, by class-balanced logistic
+    regression without intercept: fused LLR = sum of weight x family LLR. A ridge pulls each
+    weight towards 1 (trust the calibration) unless the data say otherwise; a family whose
+    out-of-sample LLRs point the wrong way is driven to 0."""
+    from scipy.optimize import minimize
+
+    fams = sorted({k for d in family_llrs for k in d})
+    if not fams:
+        return {}
+    X = np.array([[d.get(f, 0.0) for f in fams] for d in family_llrs], dtype=float)
+    y = np.asarray(labels, dtype=float)
+    n_pos, n_neg = (y == 1).sum(), (y == 0).sum()
+    if n_pos == 0 or n_neg == 0:
+        return dict.fromkeys(fams, 1.0)
+    sw = np.where(y == 1, 0.5 / n_pos, 0.5 / n_neg)
+    sgn = 2 * y - 1
+
+    def loss(w):
+        z = sgn * (X @ w)
+        ll = np.logaddexp(0.0, -z)
+        g = -(sw * sgn * (1 - 1 / (1 + np.exp(-z)))) @ X
+        r = ridge / max(1.0, len(y))
+        return float(sw @ ll + r * np.sum((w - 1) ** 2)), g + 2 * r * (w - 1)
+
+    res = minimize(loss, np.ones(len(fams)), jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(fams))
+    return {f: round(float(v), 4) for f, v in zip(fams, res.x, strict=True)}
 
 
 # verdict bands --------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ its absence never counts as evidence. Not-applicable findings contribute nothing
 
 Within a family only the strongest LLR for and the strongest against count (correlated methods
 are not added up), capped at +-FAMILY_CAP; family LLRs are then summed (families look at
-different evidence). When one family is strongly for manipulation and another strongly against,
+different evidence), each scaled by a weight in [0, 1] fitted out of sample (`family_weights`),
+which discounts a family whose calibrated evidence did not generalise across sources. When one family is strongly for manipulation and another strongly against,
 the verdict is `inconclusive`. `score` is the posterior probability of manipulation under the
 stated prior (default 0.5), and `verdict` reads the fused LLR against the bands.
 
@@ -112,7 +113,8 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
         llr = calibrated_llr(f, calib)
         f.llr = round(float(llr), 4)
         per_family.setdefault(f.family, []).append(llr)
-    fam_llr = {fam: family_llr(v, cap) for fam, v in per_family.items()}
+    weights = calib.get("family_weights", {})
+    fam_llr = {fam: weights.get(fam, 1.0) * family_llr(v, cap) for fam, v in per_family.items()}
     total = sum(fam_llr.values())
     disagreement = (
         bool(fam_llr) and max(fam_llr.values()) >= disagree and min(fam_llr.values()) <= -disagree
@@ -125,17 +127,21 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
     prior_logit = math.log(prior / (1 - prior))
     post = 1.0 / (1.0 + math.exp(-(total + prior_logit)))
     verdict = "inconclusive" if disagreement else verdict_for(total, bands)
+
+    def moved(f: Finding) -> float:  # what the finding contributed after its family's weight
+        return f.llr if f.decisive else weights.get(f.family, 1.0) * f.llr
+
     # category: the kind of manipulation named by the findings that pushed towards manipulation
     cat_weight: dict[str, float] = {}
     for f in findings:
-        if f.applicable and f.category and f.llr > 0:
-            cat_weight[f.category] = cat_weight.get(f.category, 0.0) + f.llr
+        if f.applicable and f.category and moved(f) > 0:
+            cat_weight[f.category] = cat_weight.get(f.category, 0.0) + moved(f)
     category = max(cat_weight, key=cat_weight.get) if cat_weight and verdict in VERDICTS[:3] else None
     if verdict in ("authentic", "likely_authentic"):
         category = None
-    movers = sorted((f for f in findings if f.applicable and abs(f.llr) > 1e-6), key=lambda f: -abs(f.llr))
+    movers = sorted((f for f in findings if f.applicable and abs(moved(f)) > 1e-6), key=lambda f: -abs(moved(f)))
     reasons = [
-        {"method": f.method, "family": f.family, "llr": round(f.llr, 3), **f.explanation} for f in movers[:5]
+        {"method": f.method, "family": f.family, "llr": round(moved(f), 3), **f.explanation} for f in movers[:5]
     ]
     if disagreement:
         hi = max(fam_llr, key=fam_llr.get)
