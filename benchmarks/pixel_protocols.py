@@ -1,7 +1,7 @@
 """Per-method separation of the hand-crafted pixel methods under the four image protocols.
 
-Runs every `physical.*` and `fingerprint.*` detector (except the learned one, which has its own
-evaluation) on a deterministic sample of ../shared/data images as delivered, stripped (PNG
+Runs the hand-crafted `physical.*` and `fingerprint.*` image detectors (the learned one has its
+own evaluation) on a deterministic sample of ../shared/data images as delivered, stripped (PNG
 re-save), laundered (JPEG q90) and resized (half, then JPEG q90) - the transforms of
 `huiyan.bench.protocols`, written into a temporary cache, never into the data folder - and writes
 AUCs per method and per detail feature, with the label breakdown, to
@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+PIXEL_METHODS = ("physical.noise_residual", "physical.cfa", "physical.jpeg_double", "physical.ela",
+                 "physical.local_edit", "physical.face_region", "fingerprint.spectrum", "fingerprint.npr")
 PROTOCOLS = ("delivered", "stripped", "laundered", "resized")
 TARGET = {"fully_generated": "generated", "locally_edited": "tampered", "face_manipulated": "deepfake"}
 
@@ -55,14 +57,13 @@ def sample(entries, n_real: int, seed: int = 0):
     return sorted(real[:n_real] + keep, key=lambda e: e.relative_path)
 
 
-def run(data: Path, n_real: int, cache: Path, protocols=PROTOCOLS) -> list[dict]:
+def run(data: Path, n_real: int, cache: Path, protocols=PROTOCOLS, only: set[str] | None = None) -> list[dict]:
     from huiyan.bench.manifest import load_manifest
     from huiyan.bench.protocols import prepare
     from huiyan.detectors.base import registry
     from huiyan.media.item import Item
 
-    dets = {m: c() for m, c in registry().items()
-            if m.split(".")[0] in ("physical", "fingerprint") and m != "fingerprint.learned_patch"}
+    dets = {m: c() for m, c in registry().items() if m in PIXEL_METHODS and (only is None or m in only)}
     entries = [e for e in load_manifest(data / "images")]
     rows = []
     todo = sample(entries, n_real)
@@ -154,12 +155,13 @@ def main(argv=None) -> int:
     ap.add_argument("--real", type=int, default=45, help="camera originals sampled (all manipulated files are used)")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results" / "pixel_protocols.json")
     ap.add_argument("--rows", type=Path, default=None, help="also keep the per-file rows (JSON lines)")
+    ap.add_argument("--methods", default=None, help="comma-separated subset of method ids")
     a = ap.parse_args(argv)
     if not (a.data / "images" / "MANIFEST.csv").exists():
         print(f"no data at {a.data}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="huiyan_pixel_") as tmp:
-        rows = run(a.data.resolve(), a.real, Path(tmp))
+        rows = run(a.data.resolve(), a.real, Path(tmp), only=set(a.methods.split(",")) if a.methods else None)
     if a.rows:
         a.rows.write_text("\n".join(json.dumps(r) for r in rows))
     summary = summarise(rows)
