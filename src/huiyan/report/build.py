@@ -21,6 +21,8 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from huiyan import __version__
 from huiyan.report.document import Document, Figure, Heading, KeyValues, Para, Table
 from huiyan.report.texts import category_text, family_text, t, verdict_text
@@ -288,6 +290,9 @@ class _Ctx:
 
         return self.t(f"m_{grade}", s=odds(b["synthetic"]), l=odds(b["likely_synthetic"]),
                       a=odds(b["authentic"]), la=odds(b["likely_authentic"]))
+
+    def _item_no(self, r: dict[str, Any]) -> int:
+        return next((k + 1 for k, x in enumerate(self.results) if x is r), 0)
 
     # title ---------------------------------------------------------------------------------
     def title_page(self) -> None:
@@ -634,6 +639,21 @@ class _Ctx:
             rows.append([_fmt_num(g.get("start")), _fmt_num(g.get("end")), _fmt_num(g.get("score"), 3),
                          f"{who}: {text}" if who else text])
         self.doc.add(Table(self.cols("segment_cols"), rows, (1.0, 1.0, 1.0, 6.0)))
+        shown = [g for g in segs if g.get("frame") and Path(str(g["frame"])).is_file()][:4]
+        if shown:
+            from PIL import Image
+
+            from huiyan.report import figures
+
+            def make(shown=shown):
+                frames = []
+                for g in shown:
+                    with Image.open(str(g["frame"])) as im:
+                        rgb = np.asarray(im.convert("RGB"))
+                    frames.append((f"{_fmt_num(g.get('start'))}-{_fmt_num(g.get('end'))} s, {_fmt_num(g.get('score'))}", rgb))
+                return figures.frames_figure(frames)
+
+            self.figure(make, "fig_segment_frames", 0.8, item=self._item_no(r))
 
     def _first_still(self, r: dict[str, Any]):
         try:

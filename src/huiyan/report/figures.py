@@ -315,6 +315,20 @@ def timeline_figure(
         return _jpeg(fig)
 
 
+def frames_figure(frames: list[tuple[str, np.ndarray]]) -> bytes:
+    """A row of video frames with their titles (e.g. the frames of the strongest segments)."""
+    n = max(1, len(frames))
+    with _rc():
+        fig = _new_figure(7.0, 7.0 / n * 0.75 + 0.4)
+        for k, (title, rgb) in enumerate(frames):
+            ax = fig.add_subplot(1, n, k + 1)
+            ax.imshow(downscale(rgb, 480), interpolation="antialiased")
+            ax.set_title(title)
+            ax.set_axis_off()
+        fig.tight_layout()
+        return _jpeg(fig)
+
+
 def llr_figure(
     findings: list[dict[str, Any]],
     family_llr: dict[str, float],

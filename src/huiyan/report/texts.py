@@ -194,6 +194,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "fig_timeline_seg": {"zh": "；橙色线为时序方法给出的分段分数（0–1，右轴），不低于 0.5 的分段加底色",
                          "en": "; orange lines are the segment scores of the temporal methods (0-1, right axis), "
                          "segments at 0.5 or above are shaded"},
+    "fig_segment_frames": {"zh": "图 {n}  检材 {item}：分数最高的视频分段中的帧（标题为起止时间与分段分数）。",
+                           "en": "Figure {n}  Item {item}: frames from the highest-scoring video segments (titles: "
+                           "start-end time and segment score)."},
     "segments": {"zh": "视频分段", "en": "Video segments"},
     "segment_cols": {"zh": "起（s）|止（s）|分数|最强理由", "en": "Start (s)|End (s)|Score|Strongest reason"},
     "na_methods": {"zh": "不适用的方法", "en": "Methods that did not apply"},
