@@ -359,3 +359,20 @@ def test_calibration_versions_error_rates_and_bands_are_reported(analysed, tmp_p
     assert "auc 0.91" in flat and "eer 0.123" in flat
     assert "calibration curve on reference data" in flat
     assert "fpr_real 0.0042" in flat and "+5.00" in flat
+
+
+def test_a_broken_custody_log_is_reported_and_exits_3(tmp_path, inputs):
+    case_dir = tmp_path / "case"
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(inputs["tagged"]), "-o", str(out), "--case", str(case_dir)]) == 0
+    log = case_dir / "custody.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["actor"] = "someone else"  # edit the intake entry after the fact
+    lines[0] = json.dumps(first, ensure_ascii=False, sort_keys=True)
+    log.write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+    out2 = tmp_path / "r2.pdf"
+    assert main(["report", str(inputs["tagged"]), "-o", str(out2), "--case", str(case_dir)]) == 3
+    text = _pdftotext(out2)
+    assert "监管日志校验结果：发现问题" in text
+    assert "完整。" not in text
