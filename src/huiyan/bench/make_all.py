@@ -181,11 +181,29 @@ def bench(ds: Dataset, out: Path, docs: Path | None, *, calibration_out: Path | 
             "data": ds.data, "data_version": ds.version, "n_images": n_img, "n_videos": len(ds.entries) - n_img,
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "seconds": ds.seconds + (time.time() - t0),
             "n_jobs_run": ds.n_run, "n_jobs_cached": ds.n_cached, "methods": method_versions(),
-            "prior": PRIOR, "bands": ev["bands"], "family_weights": ev.get("family_weights", {}), "notes": _notes(ds, rows),
+            "runtime": _runtime(ds), "prior": PRIOR, "bands": ev["bands"], "family_weights": ev.get("family_weights", {}), "notes": _notes(ds, rows),
         }
         md = markdown.render(summary, meta, [p.name for p in plots])
         (docs / "BENCHMARKS.md").write_text(md)
     return summary
+
+
+def _runtime(ds: Dataset) -> dict[str, Any]:
+    """Per media folder and protocol: items and the analysis seconds recorded per item (one
+    process), plus the slowest methods."""
+    per: dict[str, list[float]] = {}
+    meth: dict[str, list[float]] = {}
+    for r in ds.records:
+        per.setdefault(f"{r['media']}/{r['protocol']}", []).append(float(r.get("seconds") or 0.0))
+        for f in r.get("findings", []):
+            meth.setdefault(f"{r['media']}/{f['method']}", []).append(float(f.get("seconds") or 0.0))
+    total = sum(sum(v) for v in per.values())
+    return {
+        "per_protocol": {k: {"items": len(v), "mean_s": round(sum(v) / len(v), 3), "total_s": round(sum(v), 1)}
+                         for k, v in sorted(per.items())},
+        "total_item_seconds": round(total, 1),
+        "slowest_methods": sorted(((k, round(sum(v) / len(v), 3)) for k, v in meth.items()), key=lambda kv: -kv[1])[:8],
+    }
 
 
 def _notes(ds: Dataset, rows) -> list[str]:

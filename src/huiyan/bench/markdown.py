@@ -166,6 +166,22 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
             if f"_{mt}s_" in pl:
                 a(f"![ROC {pl}]({pl})")
         a("")
+    rt = meta.get("runtime")
+    if rt:
+        a("## Runtime")
+        a("")
+        a(f"Analysis time recorded per item in this run (seconds inside one worker, protocol transforms not "
+          f"included): {rt['total_item_seconds'] / 60:.1f} minutes in all, i.e. about "
+          f"{rt['total_item_seconds'] / 120 / 60:.1f} minutes with the harness's two worker processes. When the "
+          "machine is shared these seconds include waiting for the CPU, so they are an upper bound.")
+        a("")
+        a("| media/protocol | items | mean s/item | total s |")
+        a("|---|---|---|---|")
+        for k, v in rt["per_protocol"].items():
+            a(f"| {k} | {v['items']} | {v['mean_s']:.2f} | {v['total_s']:.0f} |")
+        a("")
+        a("Slowest methods (mean s/item): " + ", ".join(f"`{k}` {v:.2f}" for k, v in rt["slowest_methods"]))
+        a("")
     a("## Notes")
     a("")
     for n in meta.get("notes", []):
