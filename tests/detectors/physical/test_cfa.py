@@ -54,3 +54,10 @@ def test_real_file(shared_images):
         assert f.applicable == (f.score is not None)
         if f.applicable:
             assert 0.0 < f.score <= 1.0
+
+
+def test_odd_sizes_do_not_break_the_phase_sums(camera_like, pixel_item):
+    # regression: a side under one tile and odd gave phase slices of unequal size
+    for h, w in ((131, 301), (255, 199), (299, 345)):
+        f = CFATrace().run(pixel_item(camera_like[:h, :w]))
+        assert f.applicable and f.details["tiles"] >= 1

@@ -45,11 +45,11 @@ def _phase_energy(green: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray
     """Four-neighbour prediction-error energy of `green` summed per `block` x `block` cell,
     separately on its two checkerboard phases ((y + x) even, (y + x) odd)."""
     e = R.linear_residual(green) ** 2
+    e = e[: e.shape[0] // block * block, : e.shape[1] // block * block]  # whole cells only
     h = block // 2
     even = R.block_reduce(e[0::2, 0::2], h) + R.block_reduce(e[1::2, 1::2], h)
     odd = R.block_reduce(e[0::2, 1::2], h) + R.block_reduce(e[1::2, 0::2], h)
-    n = min(even.shape[0], odd.shape[0]), min(even.shape[1], odd.shape[1])
-    return even[: n[0], : n[1]], odd[: n[0], : n[1]]
+    return even, odd
 
 
 def cfa_strength(rgb: np.ndarray) -> dict[str, float]:
