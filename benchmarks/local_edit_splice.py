@@ -122,6 +122,7 @@ def evaluate(data: Path, pairs: int) -> dict:
             "composites": len(r["top_block_inside"]),
             "block_auc_mean": {k: round(float(np.mean(v)), 3) for k, v in r["block_auc"].items()},
             "block_auc_median": {k: round(float(np.median(v)), 3) for k, v in r["block_auc"].items()},
+            "block_auc_n": {k: len(v) for k, v in r["block_auc"].items()},
             "top_block_inside_share": round(float(np.mean(r["top_block_inside"])), 3) if r["top_block_inside"] else None,
             "image_auc_composite_vs_host": round(auc(r["y"], r["s"]), 3),
         }

@@ -84,6 +84,14 @@ def fuse(maps: dict[str, tuple[np.ndarray, float]]) -> np.ndarray:
     return acc / max(wsum, 1e-6)
 
 
+def region_max(fused: np.ndarray, k: int = 3) -> float:
+    """Largest mean fused z over a k x k window of blocks: a contiguous region, not scattered
+    outliers (a real edit covers several neighbouring blocks)."""
+    if min(fused.shape) < k:
+        return float(fused.mean())
+    return float(R.box_mean(fused, k)[k // 2 : -(k // 2) or None, k // 2 : -(k // 2) or None].max())
+
+
 def top_mean(fused: np.ndarray, share: float = TOP_SHARE) -> float:
     v = np.sort(fused.ravel())[::-1]
     k = max(1, int(round(share * v.size)))
@@ -120,6 +128,7 @@ class LocalEditMap(Detector):
             "components": sorted(maps),
             "block": BLOCK,
             "top2pct_mean_z": round(score, 3),
+            "region3_max_z": round(region_max(fused), 3),
             "share_z_gt_3": round(float(np.mean(fused > 3)), 4),
             "map_shape": list(fused.shape),
         }
