@@ -345,8 +345,10 @@ def test_calibration_versions_error_rates_and_bands_are_reported(analysed, tmp_p
         "data_version": "shared-data@abc123",
         "bands": {"synthetic": 5.0, "likely_synthetic": 2.5, "likely_authentic": -2.5, "authentic": -5.0},
         "methods": {"provenance.generator_text": {"x": [0, 1], "y": [-1, 4], "method_version": "0.2",
-                                                  "auc": 0.91, "eer": 0.123}},
-        "band_error_rates": {"likely_synthetic": {"fpr_real": 0.0042, "n_real": 950}},
+                                                  "auc": 0.91, "eer": 0.123, "n_manipulated": 40, "n_real": 60}},
+        "band_error_rates": {"likely_synthetic": {"fpr_real": 0.0042, "n_real": 950},
+                             "synthetic": {"false_positive_rate": 0.001, "en": "measured: 0.1% of 950 originals",
+                                           "zh": "实测：950 个原始样本中 0.1%"}},
     }
     version = next(f["method_version"] for f in results[1]["findings"] if f["method"] == "provenance.generator_text")
     calib["methods"]["provenance.generator_text"]["method_version"] = version
@@ -359,6 +361,8 @@ def test_calibration_versions_error_rates_and_bands_are_reported(analysed, tmp_p
     assert "auc 0.91" in flat and "eer 0.123" in flat
     assert "calibration curve on reference data" in flat
     assert "fpr_real 0.0042" in flat and "+5.00" in flat
+    assert "measured: 0.1% of 950 originals" in flat and "实测" not in flat
+    assert "fitted on 40 manipulated and 60 camera-original items" in flat
 
 
 def test_a_broken_custody_log_is_reported_and_exits_3(tmp_path, inputs):

@@ -136,28 +136,43 @@ def _bands(calib: dict[str, Any]) -> dict[str, float]:
     return {k: float(b.get(k, v)) for k, v in DEFAULT_BANDS.items()}
 
 
-def _rates_text(rates: Any) -> str:
+def _rates_text(rates: Any, lang: str = "en") -> str:
+    """Measured rates as text: the entry's own sentence in `lang` when it has one (the evaluation
+    harness writes `zh` and `en`), else its numbers."""
     if not rates:
         return ""
     if isinstance(rates, dict):
+        if isinstance(rates.get(lang), str) and rates[lang]:
+            return rates[lang]
         parts = []
         for k in sorted(rates):
             v = rates[k]
+            if k in ("zh", "en"):
+                continue
             if isinstance(v, dict):
                 parts.append(f"{k}: " + ", ".join(f"{kk} {_fmt_rate(vv)}" for kk, vv in sorted(v.items())))
+            elif isinstance(v, list | tuple):
+                parts.append(f"{k} [" + ", ".join(_fmt_rate(x) for x in v) + "]")
             else:
                 parts.append(f"{k} {_fmt_rate(v)}")
         return "; ".join(parts)
     return str(rates)
 
 
-def _method_rates(method: str, calib: dict[str, Any]) -> str:
+_METRIC_WORDS = ("auc", "eer", "fpr", "tpr", "fnr", "error", "accuracy", "rate", "precision", "recall")
+
+
+def _method_rates(method: str, calib: dict[str, Any], lang: str) -> str:
+    """A method's measured error rates from the calibration file, and what its map was fitted on."""
     entry = (calib.get("methods") or {}).get(method) or {}
-    vals = {k: v for k, v in entry.items() if k not in _RATE_SKIP}
+    vals = {k: v for k, v in entry.items() if k not in _RATE_SKIP and any(w in k.lower() for w in _METRIC_WORDS)}
     extra = (calib.get("method_metrics") or calib.get("metrics") or {}).get(method)
     if isinstance(extra, dict):
         vals.update(extra)
-    return _rates_text(vals)
+    text = _rates_text(vals, lang) or t("not_measured", lang)
+    if entry.get("n_manipulated") is not None and entry.get("n_real") is not None:
+        text += t("fitted_on", lang, pos=entry["n_manipulated"], neg=entry["n_real"])
+    return text
 
 
 def _calibration_version(calib: dict[str, Any]) -> str:
@@ -170,7 +185,9 @@ def _reference_version(calib: dict[str, Any]) -> str:
     for k in ("data_version", "reference_data", "reference_data_version", "data"):
         v = calib.get(k)
         if v:
-            return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True)[:300]
+            text = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True)[:300]
+            of = calib.get(f"{k}_of")
+            return f"{text} ({of})" if isinstance(of, str) and of else text
     return ""
 
 
@@ -700,7 +717,7 @@ class _Ctx:
         for m in sorted(used):
             cls = self.classes.get(m)
             inputs = ", ".join(getattr(cls, "inputs", ()) or ()) if cls else "-"
-            rates = _method_rates(m, self.calib) or self.t("not_measured")
+            rates = _method_rates(m, self.calib, self.lang)
             rows.append([m, str(used[m].get("method_version")), inputs, rates])
         if rows:
             d.add(Table(self.cols("evaluation_cols"), rows, (2.8, 0.8, 1.6, 4.2)))
@@ -719,6 +736,10 @@ class _Ctx:
         # the within-family rule follows the fusion module in use (strongest for and against, or sum)
         key = "synthesis_intro_max" if hasattr(combine, "family_llr") else "synthesis_intro"
         d.add(Heading(1, self.t("sec_synthesis")), Para(self.t(key, cap=cap, odds=math.exp(cap))))
+        weights = self.calib.get("family_weights") or {}
+        if weights:
+            listed = ", ".join(f"{family_text(k, self.lang)} {float(v):.2f}" for k, v in sorted(weights.items()))
+            d.add(Para(self.t("family_weights", weights=listed)))
         bands = _bands(self.calib)
         for i, r in enumerate(self.results):
             self.item_heading(i, r)
@@ -760,7 +781,7 @@ class _Ctx:
                               cat=self.t("opinion_category", cat=cat) if cat else "")))
             d.add(Para(self.meaning(v)))
             rates = r.get("band_error_rates") or band_rates.get(v)
-            d.add(Para(self.t("band_rates_item", rates=_rates_text(rates)) if rates else self.t("band_rates_none"),
+            d.add(Para(self.t("band_rates_item", rates=_rates_text(rates, self.lang)) if rates else self.t("band_rates_none"),
                        "muted"))
         bands = _bands(self.calib)
         lo = {"synthetic": f"≥ {bands['synthetic']:+.2f}",
@@ -768,7 +789,7 @@ class _Ctx:
               "inconclusive": f"({bands['likely_authentic']:+.2f}, {bands['likely_synthetic']:+.2f})",
               "likely_authentic": f"({bands['authentic']:+.2f}, {bands['likely_authentic']:+.2f}]",
               "authentic": f"≤ {bands['authentic']:+.2f}"}
-        rows = [[verdict_text(g, self.lang), lo[g], self.meaning(g), _rates_text(band_rates.get(g)) or "-"]
+        rows = [[verdict_text(g, self.lang), lo[g], self.meaning(g), _rates_text(band_rates.get(g), self.lang) or "-"]
                 for g in VERDICT_ORDER]
         d.add(Table(self.cols("grade_cols"), rows, (1.8, 1.6, 4.6, 1.8)))
 

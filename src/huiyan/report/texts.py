@@ -229,6 +229,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "marked as such.",
     },
     "evaluation_cols": {"zh": "方法|版本|输入|实测错误率", "en": "Method|Version|Inputs|Measured error rates"},
+    "fitted_on": {"zh": "（校准曲线拟合于 {pos} 个生成/篡改样本与 {neg} 个原始拍摄样本）",
+                  "en": " (calibration map fitted on {pos} manipulated and {neg} camera-original items)"},
     "not_measured": {"zh": "尚未在参考数据上测量", "en": "not yet measured on reference data"},
     # 8 synthesis --------------------------------------------------------------------------
     "synthesis_intro": {
@@ -257,6 +259,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "Cryptographically verified provenance (a valid C2PA claim, a decoded watermark) decides on its "
         "own; methods that did not apply count for nothing. With prior odds of 1:1 the combined LLR is "
         "turned into a probability that the item is not a camera original.",
+    },
+    "family_weights": {
+        "zh": "各类别的 LLR 另乘以在参考数据上样本外拟合的权重（0 至 1）：{weights}。",
+        "en": "Each family's LLR is further scaled by a weight in [0, 1] fitted out of sample on the reference "
+        "data: {weights}.",
     },
     "family_cols": {"zh": "类别|LLR（限幅后）", "en": "Family|LLR (after the cap)"},
     "total_llr": {"zh": "合成 LLR", "en": "Combined LLR"},
