@@ -207,6 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=Path, default=None, help="write LEARNED.md results tables here")
     args = ap.parse_args(argv)
 
+    try:
+        import onnx  # noqa: F401  (torch.onnx.export needs it; fail before training, not after)
+    except ImportError:
+        print(
+            "the `onnx` package is needed to export the model: pip install -e '.[train]' (torch, onnx)",
+            file=sys.stderr,
+        )
+        return 2
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     log_path = args.out / f"{MODEL_NAME}_train.log"
