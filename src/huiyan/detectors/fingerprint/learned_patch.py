@@ -108,8 +108,8 @@ class LearnedPatch(Detector):
             zh = f"学习检测器判定图块像素关系更接近生成图像（得分 {s:.2f}，{frac:.0%} 的图块偏向生成）"
             en = f"learned patch detector: pixel relations look generated (score {s:.2f}, {frac:.0%} of patches lean generated)"
         elif s >= 0.5:
-            zh = f"学习检测器略偏向生成，但未达到误报率 1% 的阈值 {threshold:.2f}（得分 {s:.2f}），证据弱"
-            en = f"learned patch detector leans generated but stays below the 1%-false-positive threshold {threshold:.2f} (score {s:.2f}): weak evidence"
+            zh = f"学习检测器略偏向生成，但未达到误报率 1% 的阈值 {threshold:.3f}（得分 {s:.2f}），证据弱"
+            en = f"learned patch detector leans generated but stays below the 1%-false-positive threshold {threshold:.3f} (score {s:.2f}): weak evidence"
         else:
             zh = f"学习检测器判定图块像素关系更接近相机图像（得分 {s:.2f}，{frac:.0%} 的图块偏向生成）"
             en = f"learned patch detector: pixel relations look camera-like (score {s:.2f}, {frac:.0%} of patches lean generated)"
