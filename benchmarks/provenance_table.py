@@ -1,7 +1,8 @@
 """How often each provenance method fires on ../shared/data, by label, as delivered and with the
-metadata stripped (images: pixels re-saved as PNG; videos: frames re-encoded as H.264 MP4 without
-metadata; the transforms of `huiyan.bench.protocols`, written into a temporary cache, never into
-the data folder).
+metadata stripped (images: pixels decoded and re-saved as PNG, the `stripped` transform of
+`huiyan.bench.protocols`; videos: streams remuxed by FFmpeg without any container metadata, and
+animated GIF/WebP re-saved frame by frame by Pillow without comments or EXIF), written into a
+temporary cache, never into the data folder.
 
 For every `provenance.*` detector and protocol it counts, separately for real files and for
 generated/edited files (generated, tampered, deepfake; for videos every non-real label): how many
@@ -32,6 +33,38 @@ def _rows(data: Path, sub: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def strip_video(src: Path, fmt: str, out: Path) -> Path:
+    """A copy of a clip without metadata: container streams copied packet by packet (no
+    re-encoding) into a fresh container of the same kind; GIF/WebP frames re-saved by Pillow."""
+    if out.exists() and out.stat().st_size > 0:
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + ".part" + out.suffix)
+    if fmt in ("GIF", "WEBP"):
+        from PIL import Image, ImageSequence
+
+        with Image.open(src) as im:
+            frames = [f.convert("RGB") for f in ImageSequence.Iterator(im)]
+            durs = [int(f.info.get("duration", 100) or 100) for f in ImageSequence.Iterator(im)]
+        kw = {"lossless": True} if fmt == "WEBP" else {}
+        frames[0].save(tmp, format=fmt, save_all=True, append_images=frames[1:], duration=durs, loop=0, **kw)
+    else:
+        import av
+
+        with av.open(str(src)) as inp, av.open(str(tmp), "w", format=inp.format.name.split(",")[0],
+                                               options={"fflags": "+bitexact"}) as o:
+            vs = inp.streams.video[0]
+            ovs = o.add_stream_from_template(vs)
+            ovs.metadata.clear()
+            for pkt in inp.demux(vs):
+                if pkt.dts is None:
+                    continue
+                pkt.stream = ovs
+                o.mux(pkt)
+    tmp.replace(out)
+    return out
+
+
 def run(data: Path, cache: Path, limit: int | None = None) -> dict:
     from huiyan.bench.protocols import prepare
     from huiyan.detectors.base import registry
@@ -40,14 +73,20 @@ def run(data: Path, cache: Path, limit: int | None = None) -> dict:
 
     dets = [cls() for name, cls in registry().items() if name.startswith("provenance.")]
     records = []
-    for sub, protocols in (("images", ("delivered", "stripped")), ("videos", ("delivered", "reencoded"))):
+    for sub, protocols in (("images", ("delivered", "stripped")), ("videos", ("delivered", "stripped"))):
         rows = _rows(data, sub)[:limit] if limit else _rows(data, sub)
         for r in rows:
             src = data / sub / r["relative_path"]
             media_type = sniff(src).media_type
             for proto in protocols:
                 try:
-                    path = prepare(src, r["sha256"], media_type, proto, cache)
+                    if sub == "videos" and proto == "stripped":
+                        fmt = sniff(src).format
+                        ext = {"GIF": ".gif", "WEBP": ".webp", "AVI": ".avi", "MOV": ".mov", "MKV": ".mkv",
+                               "WEBM": ".webm"}.get(fmt, ".mp4")
+                        path = strip_video(src, fmt, cache / "video_stripped" / f"{r['sha256'][:24]}{ext}")
+                    else:
+                        path = prepare(src, r["sha256"], media_type, proto, cache)
                     item = Item(path)
                 except (MediaError, OSError) as e:
                     records.append({"file": r["relative_path"], "protocol": proto, "error": str(e)})
@@ -63,7 +102,7 @@ def run(data: Path, cache: Path, limit: int | None = None) -> dict:
                         "set": sub, "file": r["relative_path"], "label": r["label"], "protocol": proto,
                         "format": item.format, "method": d.method, "applicable": f.applicable,
                         "llr": round(f.llr, 3), "decisive": f.decisive, "category": f.category,
-                        "seconds": f.seconds, "reason": f.reason,
+                        "seconds": f.seconds, "reason": (f.reason or "")[:60] or None,
                     })
     return {"records": records, "methods": [d.method for d in dets]}
 
@@ -82,7 +121,7 @@ def summarise(records: list[dict]) -> dict:
         c[f"negative_{group}"] += r["applicable"] and r["llr"] < 0
         c[f"decisive_{group}"] += r["applicable"] and r["decisive"]
         c[f"abs_llr_max_{group}"] = max(c[f"abs_llr_max_{group}"], abs(r["llr"]) if r["applicable"] else 0)
-        c[f"positive_{r['label']}"] += r["applicable"] and r["llr"] > 0
+        c[f"positive_label:{r['label']}"] += r["applicable"] and r["llr"] > 0
         secs[r["method"]].append(r["seconds"])
     timing = {m: {"median_s": round(statistics.median(v), 4), "max_s": round(max(v), 4)} for m, v in secs.items()}
     return {"counts": {k: {m: dict(c) for m, c in v.items()} for k, v in out.items()}, "timing": timing}
@@ -104,13 +143,26 @@ def markdown(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def write_json(path: Path, doc: dict) -> None:
+    """Summary indented for reading, one record per line (the file stays small and diffable)."""
+    records = doc.pop("records")
+    head = json.dumps(doc, indent=1, ensure_ascii=False)[:-2]
+    body = ",\n".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records)
+    path.write_text(f'{head},\n "records": [\n{body}\n]\n}}\n')
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--cache", type=Path, default=None, help="folder for stripped copies (default: a temp folder)")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "provenance_table.json")
     ap.add_argument("--limit", type=int, default=None, help="first N files of each manifest (smoke runs)")
+    ap.add_argument("--from-json", type=Path, default=None, help="re-summarise the records of an earlier run")
     a = ap.parse_args(argv)
+    if a.from_json:
+        summ = summarise(json.loads(a.from_json.read_text())["records"])
+        print(markdown(summ))
+        return 0
     if not (a.data / "images" / "MANIFEST.csv").exists():
         print(f"no data at {a.data}", file=sys.stderr)
         return 2
@@ -124,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
            "python": platform.python_version(), "machine": platform.machine(), "elapsed_s": round(time.time() - t0, 1),
            **summ, "records": res["records"]}
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(json.dumps(doc, indent=1, ensure_ascii=False))
+    write_json(a.out, doc)
     print(markdown(summ))
     print(json.dumps(summ["timing"], indent=1))
     return 0
