@@ -127,3 +127,18 @@ def test_make_all_writes_docs(tiny_root, tmp_path):
         assert s in md
     assert sorted(p.name for p in docs.glob("roc_*.png")) == [
         "roc_images_delivered.png", "roc_images_laundered.png", "roc_images_resized.png", "roc_images_stripped.png"]
+
+
+def test_learned_method_scored_out_of_fold():
+    from types import SimpleNamespace
+
+    from huiyan.bench.evaluate import make_rows
+
+    rec = {"media": "images", "relative_path": "src/a.png", "protocol": "delivered", "errors": [],
+           "findings": [{"method": "fingerprint.learned_patch", "method_version": "1", "family": "fingerprint",
+                         "applicable": True, "score": 0.99, "llr": 0.0, "details": {}}]}
+    e = SimpleNamespace(y=0, label="real", generator="", gen_key=None, source="s", source_format="PNG")
+    oos = {"fingerprint.learned_patch": {("a.png", "delivered"): 0.2}}
+    row = make_rows([rec], {("images", "src/a.png"): e}, oos=oos)[0]
+    assert row.findings[0]["score"] == 0.2 and row.findings[0]["details"]["oos_score_from"] == "logo"
+    assert rec["findings"][0]["score"] == 0.99  # the cached record is not modified

@@ -51,10 +51,51 @@ class Row:
     reasons: list[dict[str, Any]] = field(default_factory=list)
 
 
-def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any]) -> list[Row]:
+def learned_oos_scores(methods: set[str]) -> dict[str, dict[tuple[str, str], float]]:
+    """Out-of-fold scores published by learned methods (`models/<name>_logo.json`, rows with
+    path, protocol, score), so that a detector trained on the evaluation data is scored on items
+    it was not trained on. Pixel-only models score `delivered` as `stripped` (same pixels)."""
+    import json
+    from pathlib import Path
+
+    out: dict[str, dict[tuple[str, str], float]] = {}
+    roots = [Path.cwd() / "models", Path(__file__).resolve().parents[3] / "models"]
+    for m in methods:
+        name = m.split(".")[-1]
+        for root in roots:
+            f = root / f"{name}_logo.json"
+            if f.exists():
+                try:
+                    rows = json.loads(f.read_text()).get("rows", [])
+                except (OSError, ValueError):
+                    continue
+                d = {(Path(r["path"]).name, r["protocol"]): float(r["score"]) for r in rows if r.get("score") is not None}
+                for (path, proto), s in list(d.items()):
+                    if proto == "stripped":
+                        d.setdefault((path, "delivered"), s)
+                out[m] = d
+                break
+    return out
+
+
+def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any],
+              oos: dict[str, dict[tuple[str, str], float]] | None = None) -> list[Row]:
+    """Rows from cached records; findings of learned methods get their out-of-fold score where
+    one is published (`details.oos_score_from` says so)."""
+    if oos is None:
+        oos = learned_oos_scores({f["method"] for r in records for f in r.get("findings", [])})
     rows = []
     for r in records:
         e = entries[(r["media"], r["relative_path"])]
+        if oos:
+            name = r["relative_path"].rsplit("/", 1)[-1]
+            fs = []
+            for f in r.get("findings", []):
+                s = oos.get(f["method"], {}).get((name, r["protocol"]))
+                if s is not None and f.get("applicable"):
+                    f = {**f, "score": s, "details": {**(f.get("details") or {}), "oos_score_from": "logo"}}
+                fs.append(f)
+            r = {**r, "findings": fs}
         rows.append(Row(
             item=f"{r['media']}/{r['relative_path']}",
             media_type=r.get("media_type") or ("image" if r["media"] == "images" else "video"),
