@@ -39,7 +39,7 @@ def _subsample(entries: list, limit: int | None) -> list:
 
 def collect(data: str | Path, work: str | Path, *, limit: int | None = None, workers: int = 2,
             protocols: tuple[str, ...] = ALL_PROTOCOLS, folders: tuple[str, ...] = ("images", "videos"),
-            progress: bool = True) -> Dataset:
+            progress: bool = True, reuse_stale: bool = False) -> Dataset:
     from huiyan.bench import runner
     from huiyan.bench.manifest import data_version, load_manifest
 
@@ -53,7 +53,8 @@ def collect(data: str | Path, work: str | Path, *, limit: int | None = None, wor
     for r in roots:
         entries += _subsample(load_manifest(r), limit)
     t0 = time.time()
-    records = runner.run_entries(entries, list(protocols), work, workers=workers, progress=progress)
+    records = runner.run_entries(entries, list(protocols), work, workers=workers, progress=progress,
+                                 reuse_stale=reuse_stale)
     return Dataset(
         data=str(data),
         entries={(e.media, e.relative_path): e for e in entries},
@@ -158,7 +159,6 @@ def write_calibration(ds: Dataset, out: str | Path, ev: dict[str, Any] | None = 
 def bench(ds: Dataset, out: Path, docs: Path | None, *, calibration_out: Path | None = None) -> dict[str, Any]:
     from huiyan.bench import markdown, report
     from huiyan.bench.evaluate import evaluate, make_rows
-    from huiyan.bench.runner import method_versions
 
     t0 = time.time()
     ev = evaluate(make_rows(ds.records, ds.entries), progress=False)
@@ -180,12 +180,21 @@ def bench(ds: Dataset, out: Path, docs: Path | None, *, calibration_out: Path | 
         meta = {
             "data": ds.data, "data_version": ds.version, "n_images": n_img, "n_videos": len(ds.entries) - n_img,
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "seconds": ds.seconds + (time.time() - t0),
-            "n_jobs_run": ds.n_run, "n_jobs_cached": ds.n_cached, "methods": method_versions(),
+            "n_jobs_run": ds.n_run, "n_jobs_cached": ds.n_cached, "methods": _measured_versions(ds),
             "runtime": _runtime(ds), "prior": PRIOR, "bands": ev["bands"], "family_weights": ev.get("family_weights", {}), "notes": _notes(ds, rows),
         }
         md = markdown.render(summary, meta, [p.name for p in plots])
         (docs / "BENCHMARKS.md").write_text(md)
     return summary
+
+
+def _measured_versions(ds: Dataset) -> dict[str, str]:
+    """Method versions as found in the records evaluated (several when the cache was mixed)."""
+    seen: dict[str, set[str]] = {}
+    for r in ds.records:
+        for f in r.get("findings", []):
+            seen.setdefault(f["method"], set()).add(str(f["method_version"]))
+    return {m: "/".join(sorted(v)) for m, v in sorted(seen.items())}
 
 
 def _runtime(ds: Dataset) -> dict[str, Any]:
@@ -232,9 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="at most N files per media folder")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--calibration-out", default=None, help="also write the shipped calibration here")
+    ap.add_argument("--reuse-stale", action="store_true",
+                    help="use cached detector results even where a method's version changed since")
     args = ap.parse_args(argv)
     out = Path(args.out)
-    ds = collect(args.data, out, limit=args.limit, workers=args.workers)
+    ds = collect(args.data, out, limit=args.limit, workers=args.workers, reuse_stale=args.reuse_stale)
     docs = Path(args.docs) if args.docs else None
     if docs:
         docs.mkdir(parents=True, exist_ok=True)

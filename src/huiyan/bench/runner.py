@@ -149,6 +149,7 @@ def run_entries(
     *,
     workers: int = 2,
     progress: bool = True,
+    reuse_stale: bool = False,
 ) -> list[dict[str, Any]]:
     """Records for every (entry, protocol) that applies to the entry's media type, from the
     cache when valid, otherwise computed (in up to `workers` processes) and cached."""
@@ -163,6 +164,8 @@ def run_entries(
     done: list[dict[str, Any]] = []
     files: dict[tuple[str, str], Path] = {}
     cached: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
+    # reuse_stale: take cached records even when method versions changed since (a quick re-run
+    # of the evaluation only; the docs then list the versions actually measured)
     for e in entries:
         try:
             mt = sniff(Path(e.path)).media_type
@@ -176,7 +179,7 @@ def run_entries(
                 files[key] = raw / f"{e.media}_{p}.jsonl"
                 cached[key] = _read_jsonl(files[key])
             old = cached[key].get((e.relative_path, e.sha256))
-            if _valid(old):
+            if _valid(old) or (reuse_stale and old and old.get("findings")):
                 done.append(old)
             else:
                 jobs.append((e.to_dict(), p, str(cache), old))

@@ -221,10 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", default="out/bench", help="harness cache folder")
     ap.add_argument("--limit", type=int, default=None, help="at most N files per media type (smoke runs)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--reuse-stale", action="store_true", help="use cached detector results of older method versions")
     args = ap.parse_args(argv)
     from huiyan.bench.make_all import collect, write_calibration
 
-    ds = collect(args.data, args.work, limit=args.limit, workers=args.workers)
+    ds = collect(args.data, args.work, limit=args.limit, workers=args.workers, reuse_stale=args.reuse_stale)
     write_calibration(ds, args.out)
     print(f"calibration written: {args.out}")
     return 0
