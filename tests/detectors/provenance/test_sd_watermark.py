@@ -1,5 +1,6 @@
 """provenance.sd_watermark: embed with invisible-watermark's own encoder (loaded without its
-torch-importing package __init__), decode, and check the resized copy is not applicable."""
+torch-importing package __init__; a faithful re-statement of the published embedding when the
+package is absent), decode, and check the resized copy is not applicable."""
 
 from __future__ import annotations
 
@@ -31,12 +32,40 @@ def _reference_maxdct():
     return mod.EmbedMaxDct
 
 
+class _PublishedEncoder:
+    """Fallback when invisible-watermark is absent: the published dwtDct embedding written from
+    its description (U plane of OpenCV YUV, Haar approximation band, 4x4 blocks, the largest AC
+    entry quantised with step 36 to remainder 9 or 27; the package's reconstruction passes the
+    detail bands as (V, H, D), which is kept). `test_decoder_matches_reference_decoder` checks the
+    decoder against the package itself whenever it is installed."""
+
+    def __init__(self, bits, wmLen, scale=36):
+        self.bits, self.n, self.scale = list(bits), wmLen, scale
+
+    def encode(self, bgr):
+        import cv2
+        import pywt
+
+        r, c = bgr.shape[:2]
+        yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)
+        ca, (h, v, d) = pywt.dwt2(yuv[: r // 4 * 4, : c // 4 * 4, 1], "haar")
+        num = 0
+        for i in range(ca.shape[0] // 4):
+            for j in range(ca.shape[1] // 4):
+                blk = ca[4 * i: 4 * i + 4, 4 * j: 4 * j + 4]
+                pos = int(np.argmax(np.abs(blk.flatten()[1:]))) + 1
+                val = blk[pos // 4, pos % 4]
+                q = (abs(val) // self.scale + 0.25 + 0.5 * self.bits[num % self.n]) * self.scale
+                blk[pos // 4, pos % 4] = q if val >= 0 else -q
+                num += 1
+        yuv[: r // 4 * 4, : c // 4 * 4, 1] = pywt.idwt2((ca, (v, h, d)), "haar")
+        return cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR)
+
+
 def _encode(rgb: np.ndarray, bits: np.ndarray, rgb_as_bgr: bool = False) -> np.ndarray:
     import cv2
 
-    enc_cls = _reference_maxdct()
-    if enc_cls is None:
-        pytest.skip("invisible-watermark is not installed (pip install --no-deps invisible-watermark)")
+    enc_cls = _reference_maxdct() or _PublishedEncoder
     enc = enc_cls(list(map(int, bits)), wmLen=len(bits))
     if rgb_as_bgr:  # diffusers' SDXL watermarker handed RGB arrays to the BGR encoder
         return enc.encode(rgb.copy())
@@ -85,6 +114,19 @@ def test_decoder_matches_reference_decoder(photo):
         ours, _ = decode_message(block_peaks(np.ascontiguousarray(cv2.cvtColor(img, cv2.COLOR_RGB2YUV)[..., 1])),
                                  bits.size)
         assert (ours == ref).all()
+
+
+def test_fallback_encoder_equals_package(photo):
+    enc_cls = _reference_maxdct()
+    if enc_cls is None:
+        pytest.skip("invisible-watermark is not installed")
+    import cv2
+
+    bgr = cv2.cvtColor(photo, cv2.COLOR_RGB2BGR)
+    bits = list(map(int, KNOWN_MESSAGES[SDXL]))
+    ref = enc_cls(bits, wmLen=len(bits)).encode(bgr.copy())
+    ours = _PublishedEncoder(bits, wmLen=len(bits)).encode(bgr.copy())
+    assert np.abs(ref.astype(int) - ours.astype(int)).max() <= 1
 
 
 def test_unmarked_tiny_and_flat(photo, item_from):
