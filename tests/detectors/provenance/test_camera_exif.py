@@ -89,3 +89,32 @@ def test_real_camera_original(shared_images):
     f = DET.run(Item(shared_images / "metadata_extractor_images" / "jpg__Canon_IXUS.jpg"))
     assert f.applicable and f.llr < 0 and not f.decisive
     assert f.details["thumbnail"]["correlation"] > 0.9
+
+
+def test_device_fields_that_contradict_each_other(photo, item_from, mk):
+    ifd0 = [(0x010F, 2, "Canon"), (0x0110, 2, "NIKON D850")]
+    exif = [(0x9003, 2, "2021:06:01 10:00:00"), (0x829A, 5, (1, 125)), (0x829D, 5, (56, 10)),
+            (0x8827, 3, 200), (0xA434, 2, "EF 50mm f/1.8 STM")]
+    f = DET.run(item_from(mk.jpeg_bytes(photo, exif=mk.exif_block(ifd0, exif)), "brand.jpg"))
+    assert "make_model_conflict" in [x["code"] for x in f.details["flags"]] and f.llr > 0
+    ok = [(0x010F, 2, "Canon"), (0x0110, 2, "Canon EOS 80D")]
+    g = DET.run(item_from(mk.jpeg_bytes(photo, exif=mk.exif_block(ok, exif)), "ok.jpg"))
+    assert "make_model_conflict" not in [x["code"] for x in g.details["flags"]]
+
+
+def test_xmp_history_before_capture(photo, item_from, mk, tmp_path):
+    from PIL import Image
+
+    from huiyan.media.item import Item
+
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" '
+           'xmlns:stEvt="http://ns.adobe.com/xap/1.0/sType/ResourceEvent#"><xmpMM:History><rdf:Seq>'
+           '<rdf:li stEvt:action="saved" stEvt:when="2019-03-01T10:00:00+01:00" '
+           'stEvt:softwareAgent="Adobe Photoshop 20.0"/></rdf:Seq></xmpMM:History></rdf:Description>'
+           '</rdf:RDF></x:xmpmeta>')
+    p = tmp_path / "hist.jpg"
+    Image.fromarray(photo).save(p, "JPEG", quality=90, exif=mk.camera_exif(None), xmp=xmp.encode())
+    f = DET.run(Item(p))
+    codes = [x["code"] for x in f.details["flags"]]
+    assert "history_before_capture" in codes and "editing_software" in codes

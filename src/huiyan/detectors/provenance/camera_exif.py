@@ -6,7 +6,9 @@ What it measures
     aperture, ISO, focal length), `DateTimeOriginal`, usually a MakerNote and an IFD1 thumbnail
     that is a downscaled copy of the image as captured. Later processing leaves traces in the
     same block: an editing application in `Software` / XMP `CreatorTool` / `xmpMM:History`, a
-    `ModifyDate` after the capture time, `ExifImageWidth/Height` that no longer match the pixels,
+    `ModifyDate` after (or before) the capture time, XMP history events dated before the capture,
+    a GPS time that no time zone reconciles with the capture time, make / model / lens naming
+    different manufacturers, `ExifImageWidth/Height` that no longer match the pixels,
     and — the strongest of these — a thumbnail that no longer matches the image, because most
     editors rewrite the main image but carry the original EXIF (and its thumbnail) over.
 
@@ -81,6 +83,47 @@ def _offset(v) -> dt.timedelta | None:
         return None
     d = dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
     return d if m.group(1) == "+" else -d
+
+
+def _xmp_ts(v) -> dt.datetime | None:
+    """An XMP date (ISO 8601, time zone dropped) as a naive datetime."""
+    m = re.match(r"(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d))?)?", str(v or ""))
+    if not m:
+        return None
+    try:
+        return dt.datetime(*(int(x or 0) for x in m.groups()))
+    except ValueError:
+        return None
+
+
+# Camera makers whose names identify a body; a model or lens naming another maker contradicts Make.
+# Lens makers that build for other mounts (Sigma, Tamron, Tokina, Samyang, Zeiss, Voigtlander,
+# Laowa, Viltrox) are deliberately absent.
+_MAKERS = {
+    "canon": ("canon",), "nikon": ("nikon", "nikkor"), "sony": ("sony", "cyber-shot", "dsc-", "ilce-"),
+    "fujifilm": ("fujifilm", "finepix", "fujinon"), "olympus": ("olympus", "zuiko"),
+    "panasonic": ("panasonic", "lumix"), "pentax": ("pentax", "ricoh"), "ricoh": ("ricoh", "pentax"),
+    "leica": ("leica", "summicron", "summilux", "elmarit"), "apple": ("apple", "iphone", "ipad"),
+    "samsung": ("samsung", "galaxy", "sm-", "gt-"), "google": ("google", "pixel"),
+    "huawei": ("huawei",), "xiaomi": ("xiaomi", "redmi"), "hasselblad": ("hasselblad",),
+}
+
+
+def _brand_conflict(make: str | None, model: str | None, lens: str) -> str | None:
+    if not make:
+        return None
+    mk = make.lower()
+    own = next((k for k in _MAKERS if k in mk), None)
+    if own is None:
+        return None
+    for field, text in (("Model", model or ""), ("Lens", lens)):
+        t = text.lower()
+        for other, words in _MAKERS.items():
+            if other == own or own in words or any(w in _MAKERS[own] for w in words):
+                continue
+            if any(w in t for w in words[:2]):  # brand names only, not short model prefixes
+                return f"Make '{make}' but {field} '{text}'"
+    return None
 
 
 def _gps_time(gps: dict) -> dt.datetime | None:
@@ -280,6 +323,20 @@ class CameraExifConsistency(Detector):
             if bad:
                 flag("gps_time_conflict", LLR_TIME_CONFLICT, "GPS 时间与拍摄时间不符（超出时区范围）",
                      "GPS time and capture time disagree beyond any time-zone offset")
+
+        # XMP history events dated before the capture ----------------------------------------
+        if t_orig and history:
+            early = [h for h in history if _xmp_ts(h.get("when")) and _xmp_ts(h["when"]) < t_orig - dt.timedelta(days=1)]
+            if early:
+                flag("history_before_capture", LLR_TIME_CONFLICT, "XMP 编辑历史中的事件早于拍摄时间，时间戳相互矛盾",
+                     "XMP history records events before the capture time: contradictory timestamps")
+
+        # device plausibility: make, model and lens name the same maker ----------------------
+        conflict = _brand_conflict(make, model, str(e.get("LensModel") or e.get("LensMake") or ""))
+        if conflict:
+            details["brand_conflict"] = conflict
+            flag("make_model_conflict", LLR_TIME_CONFLICT, f"设备信息自相矛盾：{conflict}",
+                 f"the device fields contradict each other: {conflict}")
 
         # recorded versus actual dimensions ----------------------------------------------------
         ew, eh = e.get("ExifImageWidth"), e.get("ExifImageHeight")
