@@ -161,7 +161,7 @@ def _read_metadata(path: Path) -> ImageMetadata:
             xmp = xmp.decode("utf-8", "replace")
         q = None
         sub = None
-        if im.format == "JPEG":
+        if im.format in ("JPEG", "MPO"):  # MPO: multi-picture JPEG (Pillow subclass)
             q = {int(k): list(v) for k, v in getattr(im, "quantization", {}).items()}
             try:
                 from PIL import JpegImagePlugin
