@@ -113,8 +113,6 @@ def test_exif_and_qtables_exposed(tmp_path, photo_rgb):
 def test_mpo_jpeg_exposes_tables(shared_data):
     p = shared_data / "images" / "c2pa_public_testfiles" / "image__jpeg__nikon-20221019-building.jpeg"
     if not p.exists():
-        import pytest
-
         pytest.skip("Nikon MPO file not in this data version")
     m = Item(p).metadata
     assert m.format == "MPO"
