@@ -51,14 +51,6 @@ def linear_residual(x: np.ndarray) -> np.ndarray:
     return cv2.filter2D(x, cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT)
 
 
-def median_residual(x: np.ndarray) -> np.ndarray:
-    """Residual of a 3x3 median denoiser (keeps edges better than a linear filter)."""
-    import cv2
-
-    x = np.asarray(x, dtype=np.float32)
-    return x - cv2.medianBlur(x, 3)
-
-
 def box_mean(x: np.ndarray, k: int) -> np.ndarray:
     """Local mean over a k x k window (same shape, float32)."""
     import cv2
@@ -107,17 +99,6 @@ def iter_tiles(img: np.ndarray, tile: int, max_tiles: int, align: int = 8) -> It
         yield img[y : y + tile, x : x + tile]
 
 
-def downscale_max(img: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    """Area-downscale so the longer side is at most `max_side`; returns (image, scale)."""
-    import cv2
-
-    h, w = img.shape[:2]
-    s = min(1.0, max_side / max(h, w))
-    if s >= 1.0:
-        return img, 1.0
-    return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA), s
-
-
 def strip_blocks(x: np.ndarray, b: int, fn, rows: int = 1024) -> np.ndarray:
     """Apply `fn` (image strip -> per-b-block map) over horizontal strips and stack the results.
 
@@ -130,7 +111,7 @@ def strip_blocks(x: np.ndarray, b: int, fn, rows: int = 1024) -> np.ndarray:
     for y0 in range(0, h, rows):
         y1 = min(h, y0 + rows)
         pad0 = b if y0 > 0 else 0
-        pad1 = b if y1 + b <= x.shape[0] else 0
+        pad1 = min(b, x.shape[0] - y1)  # real pixels below the strip, where there are any
         m = fn(x[y0 - pad0 : y1 + pad1])
         out.append(m[pad0 // b : pad0 // b + (y1 - y0) // b])
     return np.concatenate(out, axis=0) if out else np.zeros((0, x.shape[1] // b), np.float32)
