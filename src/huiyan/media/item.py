@@ -65,9 +65,15 @@ class Item:
 
     @cached_property
     def gray(self) -> np.ndarray:
-        """Luma (ITU-R BT.601) as float32 in [0, 255]."""
-        p = self.pixels.astype(np.float32)
-        return 0.299 * p[..., 0] + 0.587 * p[..., 1] + 0.114 * p[..., 2]
+        """Luma (ITU-R BT.601) as float32 in [0, 255], converted in row strips so that a
+        50-megapixel image needs no full-size float RGB temporary."""
+        px = self.pixels
+        out = np.empty(px.shape[:2], np.float32)
+        step = max(1, (1 << 22) // max(1, px.shape[1]))  # ~4 M pixels per strip
+        for y in range(0, px.shape[0], step):
+            p = px[y : y + step].astype(np.float32)
+            out[y : y + step] = 0.299 * p[..., 0] + 0.587 * p[..., 1] + 0.114 * p[..., 2]
+        return out
 
     # video ---------------------------------------------------------------------------------
     @cached_property
