@@ -60,3 +60,26 @@ def test_every_detector_runs_on_synthetic_inputs(method, synthetic_items):
         if item.media_type not in cls.media_types:
             continue
         _check(cls().run(item), cls)
+
+
+def test_not_applicable_reasons_have_chinese_wording(synthetic_items):
+    """Every not-applicable reason met on the synthetic inputs is worded in Chinese too."""
+    import re
+
+    untranslated = []
+    for cls in REG.values():
+        for item in synthetic_items.values():
+            if item.media_type not in cls.media_types:
+                continue
+            f = cls().run(item)
+            if not f.applicable and not re.search(r"[\u4e00-\u9fff]", f.explanation["zh"].replace("不适用", "")):
+                untranslated.append((cls.method, f.reason))
+    assert untranslated == []
+
+
+def test_reason_catalogue_carries_numbers():
+    from huiyan.detectors.reasons_zh import reason_zh
+
+    assert reason_zh("clip too short (3 frames)") == "视频过短（3 帧）"
+    assert reason_zh("no frontal face of at least 64 px found") == "未找到不小于 64 像素的正面人脸"
+    assert reason_zh("an entirely new reason") is None

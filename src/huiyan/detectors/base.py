@@ -93,6 +93,11 @@ class Detector:
         )
 
     def not_applicable(self, reason: str, *, zh: str | None = None, **details: Any) -> Finding:
+        if zh is None:
+            from huiyan.detectors.reasons_zh import reason_zh
+
+            translated = reason_zh(reason)
+            zh = f"不适用：{translated}" if translated else None
         return Finding(
             method=self.method,
             method_version=self.version,
