@@ -1,0 +1,122 @@
+"""fingerprint.clip_probe: crop geometry, the linear probe maps a planted embedding direction to
+the right side, the detector is deterministic and in [0, 1], a video's identical stills score like
+the image, bad inputs (tiny image, missing encoder, foreign encoder) are not applicable, and real
+files of ../shared/data are scored."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from huiyan.detectors.base import get_detector
+from huiyan.detectors.fingerprint import clip_probe as cp
+from huiyan.media.item import Item
+
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+needs_encoder = pytest.mark.skipif(
+    cp.encoder_path() is None or cp.probe_path() is None, reason="CLIP encoder or probe JSON missing"
+)
+
+
+def _item(tmp_path, rgb, name="x.png"):
+    p = tmp_path / name
+    Image.fromarray(rgb).save(p)
+    return Item(p)
+
+
+def _textured(h=300, w=400, seed=0):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    base = 128 + 60 * np.sin(xx / 17.0) * np.cos(yy / 23.0)
+    rgb = np.stack([base, base[::-1], base[:, ::-1]], axis=-1) + rng.normal(0, 8, (h, w, 3))
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def test_crop_boxes_cover_centre_and_ends():
+    assert cp.crop_boxes(300, 256) == [(38, 16, 262, 240), (0, 16, 224, 240), (76, 16, 300, 240)]
+    assert cp.crop_boxes(256, 256)[1:] == [(0, 0, 224, 224), (32, 32, 256, 256)]
+    assert cp.crop_boxes(256, 400)[2] == (16, 176, 240, 400)
+
+
+def test_clip_crops_shape_and_normalisation():
+    x = cp.clip_crops(np.full((100, 150, 3), 255, np.uint8))
+    assert x.shape == (3, 3, 224, 224)
+    np.testing.assert_allclose(x[0, :, 0, 0], (1 - cp.CLIP_MEAN) / cp.CLIP_STD, rtol=1e-5)
+
+
+def test_probe_maps_planted_direction():
+    rng = np.random.default_rng(1)
+    d = rng.normal(size=512)
+    d /= np.linalg.norm(d)
+    probe = cp.LinearProbe(np.zeros(512), np.ones(512), 5 * d, -0.1)
+    gen = probe.logits(d)[0]
+    real = probe.logits(-d)[0]
+    assert gen > 4 and real < -4
+    again = cp.LinearProbe.from_dict(probe.to_dict())
+    np.testing.assert_allclose(again.logits(d), probe.logits(d), atol=1e-4)
+    with pytest.raises(ValueError):
+        cp.LinearProbe(np.zeros(3), np.ones(4), np.ones(3), 0.0)
+
+
+def test_tiny_image_not_applicable(tmp_path):
+    f = get_detector("fingerprint.clip_probe").run(_item(tmp_path, np.zeros((40, 300, 3), np.uint8)))
+    if cp.encoder_path() is None or cp.probe_path() is None:
+        assert not f.applicable
+        return
+    assert not f.applicable and "64" in f.reason
+
+
+def test_missing_encoder_not_applicable(tmp_path, monkeypatch):
+    monkeypatch.setattr(cp, "encoder_path", lambda: None)
+    f = get_detector("fingerprint.clip_probe").run(_item(tmp_path, _textured()))
+    assert not f.applicable and "encoder" in f.reason
+    assert f.explanation["zh"] and f.explanation["en"]
+
+
+@needs_encoder
+def test_foreign_encoder_not_applicable(tmp_path, monkeypatch):
+    meta = dict(cp._probe_json())
+    meta["encoder_sha256"] = "0" * 64
+    monkeypatch.setattr(cp, "_probe_json", lambda: meta)
+    f = get_detector("fingerprint.clip_probe").run(_item(tmp_path, _textured()))
+    assert not f.applicable and "differs" in f.reason
+
+
+@needs_encoder
+def test_deterministic_in_range_and_video_stills(tmp_path):
+    det = get_detector("fingerprint.clip_probe")
+    rgb = _textured()
+    a = det.run(_item(tmp_path, rgb, "a.png"))
+    b = det.run(_item(tmp_path, rgb, "b.png"))
+    assert a.applicable and 0.0 <= a.score <= 1.0
+    assert a.score == pytest.approx(b.score, abs=1e-9)
+    assert len(a.details["crop_logits"]) == 3
+    assert a.category == "fully_generated" and a.llr == 0.0
+    # a "video" whose stills are all this image averages to the same embedding
+    video = SimpleNamespace(media_type="video", frames=SimpleNamespace(stills=[(0.0, rgb), (1.0, rgb)]))
+    v = det.run(video)
+    assert v.applicable and v.score == pytest.approx(a.score, abs=1e-6)
+    small = SimpleNamespace(media_type="video", frames=SimpleNamespace(stills=[(0.0, rgb[:32, :32])]))
+    assert not det.run(small).applicable
+
+
+@needs_encoder
+def test_real_files_from_shared_data():
+    man = DATA / "images" / "MANIFEST.csv"
+    if not man.is_file():
+        pytest.skip("shared data absent")
+    rows = list(csv.DictReader(open(man, newline="")))
+    pick = [r for r in rows if r["label"] == "real"][:1] + [r for r in rows if r["label"] == "generated"][:1]
+    det = get_detector("fingerprint.clip_probe")
+    for r in pick:
+        p = DATA / "images" / r["relative_path"]
+        if not p.is_file():
+            pytest.skip(f"{p} missing")
+        f = det.run(Item(p))
+        assert f.applicable and 0.0 <= f.score <= 1.0
+        assert np.isfinite(f.details["logit"])
