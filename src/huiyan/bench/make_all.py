@@ -95,10 +95,10 @@ def band_error_rates(rows) -> dict[str, Any]:
                     worst = max(worst, sum(r.verdict in stronger for r in gr) / len(gr))
             d["worst_protocol_false_positive_rate"] = round(worst, 4)
             d["true_positive_rate"] = round(sum(r.verdict in stronger for r in mans) / max(1, len(mans)), 4)
-            d["en"] = (f"measured out of sample: {100 * d['false_positive_rate']:.1f}% of {len(reals)} camera "
-                       f"originals (worst protocol {100 * worst:.1f}%) and {100 * d['true_positive_rate']:.1f}% "
+            d["en"] = (f"measured out of sample: {100 * d['false_positive_rate']:.1f}% of {len(reals)} camera-"
+                       f"original test files (items x protocols; worst protocol {100 * worst:.1f}%) and {100 * d['true_positive_rate']:.1f}% "
                        f"of {len(mans)} manipulated items reach this band or a stronger one")
-            d["zh"] = (f"样本外实测：{len(reals)} 个相机原始样本中 {100 * d['false_positive_rate']:.1f}%"
+            d["zh"] = (f"样本外实测：{len(reals)} 个相机原始测试文件（样本×协议）中 {100 * d['false_positive_rate']:.1f}%"
                        f"（最差协议 {100 * worst:.1f}%）、{len(mans)} 个篡改/生成样本中 "
                        f"{100 * d['true_positive_rate']:.1f}% 达到此档或更强档")
         elif i > 2:  # authentic side: manipulated items reaching this band or a stronger one
