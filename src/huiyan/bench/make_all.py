@@ -224,6 +224,14 @@ def _notes(ds: Dataset, rows) -> list[str]:
         "Within a family only the strongest LLR for and the strongest against count, capped at ±4; "
         "families are summed. Camera originals here are mostly old JPEGs from metadata test sets; "
         "generated items are mostly PNG: read the per-format table before trusting a delivered-protocol number.",
+        "Fold artefact: a method whose score is the same for every file under a protocol (e.g. "
+        "`provenance.jpeg_qtables` on laundered/resized files, all Pillow quality 90) can still show an "
+        "AUC away from 0.5 there, because its map is fitted on all protocols pooled and its value at that "
+        "score differs between folds, whose label mix differs (most sources hold one label). The provenance "
+        "AUC of about 0.7 on laundered/resized images is this artefact, not evidence; the fused-vs-family "
+        "comparison on those protocols should be read against the pixel families.",
+        "Learned methods are scored with their published out-of-fold scores (models/<name>_logo.json) "
+        "where available, since the shipped model was trained on these files.",
         "With fewer than 100 camera originals per protocol, '≤ 1% FPR' can only be met as zero false "
         "positives; the exact interval shows how little that proves.",
     ]
