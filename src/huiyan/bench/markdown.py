@@ -41,8 +41,9 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
     a("")
     a(f"- data: `{meta['data']}` (data version `{meta['data_version'][:16]}`, "
       f"{meta['n_images']} images, {meta['n_videos']} videos)")
-    a(f"- run: {meta['date']}, harness time {meta['seconds'] / 60:.1f} min on this machine "
-      f"({meta['n_jobs_run']} detector runs computed, {meta['n_jobs_cached']} from cache)")
+    a(f"- run: {meta['date']}, wall time of this run {meta['seconds'] / 60:.1f} min "
+      f"({meta['n_jobs_run']} item/protocol runs computed, {meta['n_jobs_cached']} reused from the cache; "
+      "see Runtime for the cost of a run from scratch)")
     a(f"- methods ({len(meta['methods'])}): " + ", ".join(f"`{m}` {v}" for m, v in sorted(meta["methods"].items())))
     a(f"- prior for `score`: P(manipulated) = {meta['prior']}; `score` = posterior at that prior")
     b = meta["bands"]
@@ -170,9 +171,9 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
     if rt:
         a("## Runtime")
         a("")
-        a(f"Analysis time recorded per item in this run (seconds inside one worker, protocol transforms not "
-          f"included): {rt['total_item_seconds'] / 60:.1f} minutes in all, i.e. about "
-          f"{rt['total_item_seconds'] / 120 / 60:.1f} minutes with the harness's two worker processes. When the "
+        a(f"Analysis time recorded when each item was computed (seconds inside one worker, protocol transforms "
+          f"not included): {rt['total_item_seconds'] / 60:.1f} minutes in all, i.e. about "
+          f"{rt['total_item_seconds'] / 2 / 60:.1f} minutes with the harness's two worker processes. When the "
           "machine is shared these seconds include waiting for the CPU, so they are an upper bound.")
         a("")
         a("| media/protocol | items | mean s/item | total s |")
