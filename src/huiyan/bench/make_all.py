@@ -141,7 +141,34 @@ def calibration_dict(ds: Dataset, ev: dict[str, Any], rows) -> dict[str, Any]:
                   "originals <= 1% at likely_synthetic under every media type and protocol; band "
                   "error rates measured with nested out-of-sample bands",
         "methods": shipped["methods"],
+        "method_metrics": method_metrics(rows),
+        "method_metrics_of": "out-of-sample AUC of each method's calibrated LLR (not applicable = 0) per media "
+                             "type and protocol, and the share of files where it applies",
     }
+
+
+def method_metrics(rows) -> dict[str, dict[str, float]]:
+    """Out-of-sample AUC and coverage of every method per media type and protocol (no intervals:
+    BENCHMARKS.md has them)."""
+    from huiyan.bench.metrics import auc
+
+    out: dict[str, dict[str, float]] = {}
+    groups = sorted({(r.media_type, r.protocol) for r in rows})
+    methods = sorted({f["method"] for r in rows for f in r.findings})
+    for m in methods:
+        d: dict[str, float] = {}
+        for mt, p in groups:
+            g = [r for r in rows if r.media_type == mt and r.protocol == p
+                 and any(f["method"] == m for f in r.findings)]
+            if not g:
+                continue
+            a = auc([r.y for r in g], [r.method_llr.get(m, 0.0) for r in g])
+            cov = sum(m in r.method_llr for r in g) / len(g)
+            if a == a:  # not NaN
+                d[f"auc_{mt}_{p}"] = round(a, 3)
+            d[f"coverage_{mt}_{p}"] = round(cov, 3)
+        out[m] = d
+    return out
 
 
 def write_calibration(ds: Dataset, out: str | Path, ev: dict[str, Any] | None = None) -> dict[str, Any]:
