@@ -249,7 +249,7 @@ def _notes(ds: Dataset, rows) -> list[str]:
         "contributes the LLR it states itself; decisive provenance (verified C2PA, decoded watermark) "
         "overrides everything and is not calibrated.",
         "Within a family only the strongest LLR for and the strongest against count, capped at ±4; "
-        "families are summed. Camera originals here are mostly old JPEGs from metadata test sets; "
+        "families are summed with the out-of-sample family weights. Camera originals here are mostly old JPEGs from metadata test sets; "
         "generated items are mostly PNG: read the per-format table before trusting a delivered-protocol number.",
         "Fold artefact: a method whose score is the same for every file under a protocol (e.g. "
         "`provenance.jpeg_qtables` on laundered/resized files, all Pillow quality 90) can still show an "

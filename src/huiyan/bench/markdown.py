@@ -133,7 +133,8 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
             a(f"| {p} | " + " | ".join(f"{bb[v]['real']} / {bb[v]['manipulated']}" for v in VERDICTS) + " |")
         a("")
         for gname, title in (("label", "label"), ("generator", "generator family / camera"),
-                             ("source_format", "format as delivered")):
+                             ("source_format", "format as delivered"),
+                             ("source", "source repository (camera originals grouped by where they came from)")):
             a(f"### Per {title}")
             a("")
             a("Share flagged (likely_synthetic or above; for camera originals this is the false-positive "
