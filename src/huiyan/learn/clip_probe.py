@@ -41,7 +41,7 @@ from huiyan.learn.dataset import generator_group, manifest_sha256, source_group
 
 PROTOCOLS = ("delivered", "laundered", "resized")
 AUG_COPIES = 2
-L2_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # fixed a priori (penalty per unit of mean loss)
+L2_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)  # fixed before any outer result (penalty per unit of mean loss)
 INNER_FOLDS = 4
 CROP_RECIPE = f"short{cp.SHORT_SIDE}-crop{cp.CROP}x3-bicubic-v1"
 
