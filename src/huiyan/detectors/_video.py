@@ -85,6 +85,24 @@ def flow_pairs(item) -> list[dict[str, Any]]:
     return out
 
 
+def consecutive_frames_reason(item) -> str | None:
+    """The not-applicable reason of the flow-pair methods, or None when two consecutive frames exist."""
+    if not any(len(w.frames) >= 2 for w in item.frames.windows):
+        return "clip too short: no two consecutive frames"
+    return None
+
+
+def window_medians(item, statistic) -> dict[int, float]:
+    """Median per sampled window of `statistic(pair)` over the flow pairs of `flow_pairs`;
+    pairs where the statistic is undefined (None or not finite) are left out."""
+    per_win: dict[int, list[float]] = {}
+    for p in flow_pairs(item):
+        v = statistic(p)
+        if v is not None and np.isfinite(v):
+            per_win.setdefault(p["window"], []).append(float(v))
+    return {wi: float(np.median(v)) for wi, v in per_win.items()}
+
+
 def correlation(x: np.ndarray, y: np.ndarray) -> float:
     """Pearson correlation of two arrays (0 when either is constant)."""
     x = np.asarray(x, np.float64).ravel()

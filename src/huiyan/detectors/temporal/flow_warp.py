@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from huiyan.detectors._video import flow_pairs, publish_segments, squash
+from huiyan.detectors._video import consecutive_frames_reason, publish_segments, squash, window_medians
 from huiyan.detectors.base import Detector, register
 
 MIN_CHANGE = 0.5  # mean |frame difference| in grey levels below which a pair is "static"
@@ -48,19 +48,12 @@ class FlowWarp(Detector):
                "en": "optical-flow warping error between neighbouring frames (motion consistency)"}
 
     def not_applicable_reason(self, item):
-        if not any(len(w.frames) >= 2 for w in item.frames.windows):
-            return "clip too short: no two consecutive frames"
-        return None
+        return consecutive_frames_reason(item)
 
     def analyze(self, item):
-        per_win: dict[int, list[float]] = {}
-        for p in flow_pairs(item):
-            r = warp_ratio(p["a"], p["b"], p["warped"])
-            if r is not None:
-                per_win.setdefault(p["window"], []).append(r)
-        if not per_win:
+        win = window_medians(item, lambda p: warp_ratio(p["a"], p["b"], p["warped"]))
+        if not win:
             return self.not_applicable("no motion between consecutive frames (static scene)")
-        win = {wi: float(np.median(v)) for wi, v in per_win.items()}
         ratio = float(np.median(list(win.values())))
         publish_segments(item, self.method, {wi: squash(r, 0.45, 0.1) for wi, r in win.items()},
                          zh="运动补偿残差高", en="high motion-compensated residual")

@@ -22,7 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from huiyan.detectors._video import correlation, flow_pairs, publish_segments, squash
+from huiyan.detectors._video import (
+    consecutive_frames_reason,
+    correlation,
+    publish_segments,
+    squash,
+    window_medians,
+)
 from huiyan.detectors.base import Detector, register
 
 
@@ -59,19 +65,13 @@ class TexturePersistence(Detector):
                "en": "texture persistence: does fine detail travel with the content frame to frame"}
 
     def not_applicable_reason(self, item):
-        if not any(len(w.frames) >= 2 for w in item.frames.windows):
-            return "clip too short: no two consecutive frames"
-        return None
+        return consecutive_frames_reason(item)
 
     def analyze(self, item):
-        per_win: dict[int, list[float]] = {}
-        for p in flow_pairs(item):
-            c = texture_correlation(p["a"], p["warped"])
-            if np.isfinite(c):
-                per_win.setdefault(p["window"], []).append(c)
-        if not per_win:
+        corr = window_medians(item, lambda p: texture_correlation(p["a"], p["warped"]))
+        if not corr:
             return self.not_applicable("no textured areas to follow")
-        win = {wi: 1.0 - float(np.median(v)) for wi, v in per_win.items()}
+        win = {wi: 1.0 - c for wi, c in corr.items()}
         score = float(np.median(list(win.values())))
         publish_segments(item, self.method, {wi: squash(v, 0.5, 0.1) for wi, v in win.items()},
                          zh="细节逐帧重新生成", en="fine texture re-drawn from frame to frame")

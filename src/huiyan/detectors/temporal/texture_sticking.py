@@ -17,7 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from huiyan.detectors._video import correlation, flow_pairs, noise_residual, publish_segments, squash
+from huiyan.detectors._video import (
+    consecutive_frames_reason,
+    correlation,
+    noise_residual,
+    publish_segments,
+    squash,
+    window_medians,
+)
 from huiyan.detectors.base import Detector, register
 
 MIN_MOTION_PX = 1.0
@@ -51,19 +58,12 @@ class TextureSticking(Detector):
                "en": "texture sticking: fine detail fixed to the screen while content moves"}
 
     def not_applicable_reason(self, item):
-        if not any(len(w.frames) >= 2 for w in item.frames.windows):
-            return "clip too short: no two consecutive frames"
-        return None
+        return consecutive_frames_reason(item)
 
     def analyze(self, item):
-        per_win: dict[int, list[float]] = {}
-        for p in flow_pairs(item):
-            s = sticking(p["a"], p["b"], p["flow"])
-            if s is not None:
-                per_win.setdefault(p["window"], []).append(s)
-        if not per_win:
+        win = window_medians(item, lambda p: sticking(p["a"], p["b"], p["flow"]))
+        if not win:
             return self.not_applicable("too little motion to compare moving and fixed texture")
-        win = {wi: float(np.median(v)) for wi, v in per_win.items()}
         val = float(np.median(list(win.values())))
         publish_segments(item, self.method, {wi: squash(v, 0.0, 0.08) for wi, v in win.items()},
                          zh="纹理粘滞在画面上", en="texture stuck to the screen")
