@@ -308,6 +308,16 @@ def results_tables(meta: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_logo_rows(per_image: list[dict], path: Path) -> None:
+    """Publish the out-of-fold scores as rows (path, protocol, score) for the evaluation harness,
+    so that the shipped probe, fitted on these same images, is never scored on them in-sample.
+    The probe reads decoded pixels only, so its `delivered` score is the `stripped` one."""
+    names = {"delivered": "stripped", "laundered": "laundered", "resized": "resized"}
+    rows = [{"path": r["name"], "protocol": names[p], "score": r[p]} for r in per_image for p in PROTOCOLS]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"method": "fingerprint.clip_probe", "rows": rows}, indent=0) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m huiyan.learn.clip_probe", description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="shared data folder (holds images/MANIFEST.csv)")
@@ -315,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=Path("out/clip_cache"))
     ap.add_argument("--results", type=Path, default=Path("out/clip_probe_results.json"), help="full per-image results")
     ap.add_argument("--tables", type=Path, help="also write the markdown result tables here")
+    ap.add_argument("--logo", type=Path, default=Path("models/clip_probe_logo.json"),
+                    help="out-of-fold score rows read by the evaluation harness (huiyan.bench)")
     ap.add_argument("--embed-only", action="store_true", help="only fill the embedding cache")
     a = ap.parse_args(argv)
     t0 = time.time()
@@ -413,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     a.results.parent.mkdir(parents=True, exist_ok=True)
     a.results.write_text(json.dumps({"per_image": per_image, "folds": fold_info, "other": other_scores}, indent=1) + "\n")
+    write_logo_rows(per_image, a.logo)
     if a.tables:
         a.tables.write_text(results_tables(meta))
     for p in PROTOCOLS:

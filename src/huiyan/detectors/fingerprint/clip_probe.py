@@ -175,7 +175,7 @@ def _sigmoid(z: float) -> float:
 @register
 class ClipProbe(Detector):
     method = "fingerprint.clip_probe"
-    version = "0.1"
+    version = "0.2"  # 0.2: first shipped probe weights (0.1 ran without them)
     family = "fingerprint"
     media_types = ("image", "video")
     inputs = ("pixels", "frames")
