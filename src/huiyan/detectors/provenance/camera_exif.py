@@ -243,7 +243,7 @@ def thumbnail_agreement(thumb_jpeg: bytes, pixels: np.ndarray) -> dict:
 @register
 class CameraExifConsistency(Detector):
     method = "provenance.camera_exif"
-    version = "0.1"
+    version = "0.2"  # 0.2: uninformative findings carry no score
     family = "provenance"
     media_types = ("image",)
     inputs = ("metadata", "pixels")
@@ -404,7 +404,7 @@ class CameraExifConsistency(Detector):
                 details=details, llr=LLR_CAMERA, category=None,
             )
         return self.finding(
-            0.5,
+            None,  # not evidence: no statistic for calibration to map
             zh="EXIF/XMP 存在但不含完整的相机信息，也无矛盾之处，不作证据",
             en="EXIF/XMP present but without a complete camera block and without contradictions: uninformative",
             details=details, llr=0.0, category=None,

@@ -75,7 +75,7 @@ _AIGC_RE = re.compile(r"AIGC[\"'>:=\s{]{1,6}.{0,40}?Label[\"']?\s*[:=]\s*[\"']?(
 @register
 class GeneratorTextChunks(Detector):
     method = "provenance.generator_text"
-    version = "0.2"
+    version = "0.3"  # 0.3: no signature found carries no score
     family = "provenance"
     media_types = ("image",)
     inputs = ("metadata",)
@@ -152,7 +152,7 @@ class GeneratorTextChunks(Detector):
             zh = "元数据中未见生成器标记" + (f"（XMP 声明来源类型 {claim[0]}，可被伪造，不作证据）" if claim else "")
             en = "metadata present but holds no generator signature" + (
                 f" (XMP declares source type {claim[0]}; forgeable, not counted)" if claim else "")
-            return self.finding(0.0, zh=zh, en=en, details=details)
+            return self.finding(None, zh=zh, en=en, details=details)  # absence is not evidence
 
         kinds = {h["kind"] for h in hits}
         llr = self.LLR_CHUNK if "parameter_chunk" in kinds else 0.0

@@ -110,7 +110,7 @@ def classify_tables(tables: dict[int, list[int]]) -> dict:
 @register
 class JpegQuantTables(Detector):
     method = "provenance.jpeg_qtables"
-    version = "0.1"
+    version = "0.2"  # 0.2: uninformative findings carry no score
     family = "provenance"
     media_types = ("image",)
     inputs = ("metadata",)
@@ -141,7 +141,7 @@ class JpegQuantTables(Detector):
         sub_zh = f"，色度抽样 {m.subsampling}" if m.subsampling else ""
         sub_en = f", chroma subsampling {m.subsampling}" if m.subsampling else ""
         if fam == "unknown":
-            return self.finding(0.5, zh="量化表格式异常，无法判断", en="unusual quantisation tables, cannot classify",
+            return self.finding(None, zh="量化表格式异常，无法判断", en="unusual quantisation tables, cannot classify",
                                 details=details, llr=0.0)
         if fam == "ijg" and camera:
             return self.finding(
@@ -154,7 +154,7 @@ class JpegQuantTables(Detector):
             )
         if fam == "ijg":
             return self.finding(
-                0.5,
+                None,  # not evidence: no statistic for calibration to map
                 zh=f"量化表为标准库（IJG）质量 {q} 的表：最后一次由通用软件保存；生成图与网络转存照片皆如此，不作证据{sub_zh}",
                 en=f"standard library (IJG) quantisation tables at quality {q}: last saved by common software; "
                    f"generated images and web copies of photos both look like this, so it is not evidence{sub_en}",
@@ -170,7 +170,7 @@ class JpegQuantTables(Detector):
                 details=details, llr=LLR_CAMERA_TABLES,
             )
         return self.finding(
-            0.5,
+            None,  # not evidence: no statistic for calibration to map
             zh=f"非标准量化表（最接近 IJG 质量 {q}），但无可核对的相机元数据（或记录了编辑软件），不作证据{sub_zh}",
             en=f"non-standard quantisation tables (nearest IJG quality {q}) without a camera block to check against "
                f"(or with editing software recorded): uninformative{sub_en}",

@@ -61,7 +61,7 @@ LLR_DEVICE = -0.5
 @register
 class VideoContainerMetadata(Detector):
     method = "provenance.video_container"
-    version = "0.1"
+    version = "0.2"  # 0.2: uninformative findings carry no score
     family = "provenance"
     media_types = ("video",)
     inputs = ("stream", "metadata")
@@ -141,7 +141,7 @@ class VideoContainerMetadata(Detector):
             )
         what = ", ".join(transcoders)[:160] if transcoders else ", ".join(sorted(keys.split()))[:160]
         return self.finding(
-            0.5,
+            None,  # not evidence: no statistic for calibration to map
             zh=f"容器经过重新封装或转码（{what}）：真实与生成视频都常见，不作证据",
             en=f"the container was re-muxed or re-encoded ({what}): common to real and generated clips, not evidence",
             details=details, llr=0.0,
