@@ -33,7 +33,7 @@ def expand_inputs(paths: list[str]) -> Iterator[tuple[str, str | None]]:
             yield p, f"{p}: no such file or directory"
             continue
         try:
-            st = os.stat(p)
+            os.stat(p)
         except OSError as e:
             if e.errno == errno.ELOOP:
                 yield p, f"{p}: symbolic link loop"
@@ -56,7 +56,7 @@ def expand_inputs(paths: list[str]) -> Iterator[tuple[str, str | None]]:
                     yield fp, None
             for e in walk_errors:
                 yield str(e.filename), f"{e.filename}: folder cannot be read ({e.strerror})"
-        elif not os.path.isfile(p) or not hasattr(st, "st_size"):
+        elif not os.path.isfile(p):
             yield p, f"{p}: not a regular file"
         else:
             yield p, None
