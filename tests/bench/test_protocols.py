@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from huiyan.bench.protocols import prepare, protocols_for
+from huiyan.bench.protocols import prepare, protocol_pixels, protocols_for
 from huiyan.media.probe import sniff
 
 
@@ -58,3 +58,19 @@ def test_gif_reencoded_to_h264(tmp_path):
         assert st.codec_context.name == "h264"
         assert (st.codec_context.width, st.codec_context.height) == (46, 32)  # even size
         assert sum(1 for _ in c.decode(st)) == 6
+
+
+def test_in_memory_protocol_matches_the_files(tmp_path):
+    from huiyan.media.image import decode_rgb
+
+    rgb = np.random.default_rng(2).integers(0, 256, (75, 99, 3), dtype=np.uint8)
+    src = tmp_path / "odd.png"
+    Image.fromarray(rgb).save(src)
+    assert protocol_pixels(rgb, "stripped") is rgb
+    for p in ("laundered", "resized"):
+        on_disk = decode_rgb(prepare(src, "12" * 32, "image", p, tmp_path / "c"))
+        assert np.array_equal(protocol_pixels(rgb, p), on_disk)
+    assert protocol_pixels(rgb, "resized").shape == (37, 49, 3)
+    assert not np.array_equal(protocol_pixels(rgb, "laundered"), rgb)  # lossy
+    with pytest.raises(ValueError):
+        protocol_pixels(rgb, "reencoded")

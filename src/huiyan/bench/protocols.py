@@ -42,19 +42,58 @@ def prepare(src: str | Path, sha256: str, media_type: str, protocol: str, cache:
     return out
 
 
+IMAGE_TRANSFORMS = ("delivered", "stripped", "laundered", "resized")
+
+
+def _protocol_bytes(rgb, protocol: str) -> bytes | None:
+    """The file bytes an image protocol produces from decoded pixels (None: pixels unchanged).
+    The single definition of the image transforms: resized = half size (w // 2, h // 2) with a
+    Lanczos filter, then like laundered = Pillow JPEG quality 90, 4:2:0, not optimised."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    if protocol in ("delivered", "stripped"):
+        return None
+    if protocol not in IMAGE_TRANSFORMS:
+        raise ValueError(f"unknown image protocol {protocol!r}")
+    im = Image.fromarray(np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8)[..., :3]))
+    if protocol == "resized":
+        w, h = im.size
+        im = im.resize((max(1, w // 2), max(1, h // 2)), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    im.save(buf, format="JPEG", quality=90, subsampling="4:2:0", optimize=False)
+    return buf.getvalue()
+
+
+def protocol_pixels(rgb, protocol: str):
+    """In memory: the H x W x 3 uint8 pixels a method sees under an image `protocol` (delivered
+    and stripped: `rgb` itself, unchanged; laundered and resized: the decoded JPEG). The same
+    transform `prepare()` writes to disk, so trainers and the harness cannot drift apart."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    data = _protocol_bytes(rgb, protocol)
+    if data is None:
+        return rgb
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im.convert("RGB"), dtype=np.uint8)
+
+
 def _image(src: Path, protocol: str, out: Path) -> None:
     from PIL import Image
 
     from huiyan.media.image import decode_rgb
 
-    im = Image.fromarray(decode_rgb(src))  # fresh image: no EXIF, XMP, ICC or text chunks
+    rgb = decode_rgb(src)
     if protocol == "stripped":
-        im.save(out, format="PNG", compress_level=1)  # lossless either way; level 1 is fast
+        # fresh image: no EXIF, XMP, ICC or text chunks; lossless, level 1 is fast
+        Image.fromarray(rgb).save(out, format="PNG", compress_level=1)
         return
-    if protocol == "resized":
-        w, h = im.size
-        im = im.resize((max(1, w // 2), max(1, h // 2)), Image.Resampling.LANCZOS)
-    im.save(out, format="JPEG", quality=90, subsampling="4:2:0", optimize=False)
+    out.write_bytes(_protocol_bytes(rgb, protocol))
 
 
 def _frames(src: Path):

@@ -6,12 +6,13 @@ the sigmoid of the mean patch logit, so it is in [0, 1] and higher means "genera
 
 Protocols (DESIGN.md section 5) for a pixel-only method: *delivered* and *stripped* give the same
 pixels (the method never reads metadata), *laundered* is a JPEG re-encode at quality 90, *resized*
-a bicubic downscale to half size followed by JPEG quality 90.
+a Lanczos downscale to half size followed by JPEG quality 90: `apply_protocol` calls the
+harness's own transform (`huiyan.bench.protocols.protocol_pixels`). Until 2026-11-25 this module
+had its own copy with a bicubic downscale; the numbers in docs/LEARNED.md were measured with it.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -59,27 +60,11 @@ class OnnxPatchScorer:
 
 
 # protocols ------------------------------------------------------------------------------------
-def jpeg_roundtrip(rgb: np.ndarray, quality: int = 90) -> np.ndarray:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality)
-    buf.seek(0)
-    return np.asarray(Image.open(buf).convert("RGB"))
-
-
 def apply_protocol(rgb: np.ndarray, protocol: str) -> np.ndarray:
-    from PIL import Image
+    """Pixels under a test protocol: the harness's reference transform, in memory."""
+    from huiyan.bench.protocols import protocol_pixels
 
-    if protocol in ("delivered", "stripped"):
-        return rgb
-    if protocol == "laundered":
-        return jpeg_roundtrip(rgb, 90)
-    if protocol == "resized":
-        h, w = rgb.shape[:2]
-        small = Image.fromarray(rgb).resize((max(1, w // 2), max(1, h // 2)), Image.Resampling.BICUBIC)
-        return jpeg_roundtrip(np.asarray(small), 90)
-    raise ValueError(f"unknown protocol {protocol!r}")
+    return protocol_pixels(rgb, protocol)
 
 
 # metrics --------------------------------------------------------------------------------------
