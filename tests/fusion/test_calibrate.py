@@ -12,6 +12,7 @@ from huiyan.fusion.calibrate import (
     choose_bands,
     fit_isotonic_llr,
     fit_methods,
+    fit_weights,
     pav,
 )
 
@@ -77,3 +78,28 @@ def test_small_sets_mean_zero_false_positives(n_real):
     llr = np.r_[np.linspace(-3, 2.5, n_real), np.full(20, 5.0)]
     b = choose_bands({"g": (y, llr)})
     assert b["likely_synthetic"] > 2.5  # 1% of fewer than 100 reals is zero of them
+
+
+def _llr_rows(n=400, seed=0):
+    """Items with an exactly calibrated LLR (`good`: x ~ N(+-mu, sigma), LLR = 2 mu x / sigma^2)
+    and one that points the wrong way (`bad`): the truth is known by construction."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    mu, sigma = 1.0, 1.5
+    good = 2 * mu / sigma**2 * (np.where(y == 1, mu, -mu) + rng.normal(0, sigma, n))
+    bad = np.where(y == 1, -1.0, 1.0) + rng.normal(0, 1.5, n)
+    return y, good, bad
+
+
+def test_weights_drop_evidence_that_points_the_wrong_way():
+    y, good, bad = _llr_rows()
+    w = fit_weights([{"good": g, "bad": b} for g, b in zip(good, bad, strict=True)], y)
+    assert w["good"] > 0.7 and w["bad"] < 0.1
+
+
+def test_weights_do_not_count_a_duplicate_twice():
+    y, good, _ = _llr_rows(seed=1)
+    alone = fit_weights([{"a": g} for g in good], y)["a"]
+    w = fit_weights([{"a": g, "copy": g} for g in good], y)
+    assert w["a"] + w["copy"] == pytest.approx(alone, abs=0.15)
+    assert 0.0 <= min(w.values()) and max(w.values()) <= 1.0

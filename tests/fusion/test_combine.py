@@ -85,3 +85,13 @@ def test_band_error_rates_come_from_calibration():
 def test_authentic_side_has_no_category():
     r = fuse([F("provenance.cam", "provenance", -3.0), F("physical.a", "physical", -3.0)], calib=CAL)
     assert r.verdict == "authentic" and r.category is None
+
+
+def test_method_weight_scales_its_contribution():
+    fs = [F("physical.a", "physical", 2.0), F("fingerprint.b", "fingerprint", 1.0)]
+    cal = {**CAL, "method_weights": {"physical.a": 0.25, "fingerprint.b": 0.0}}
+    r = fuse(fs, calib=cal)
+    assert r.llr == pytest.approx(0.5)
+    assert r.family_llr["fingerprint"] == 0.0
+    assert r.method_llr == {"physical.a": 2.0, "fingerprint.b": 1.0}  # before weights
+    assert [x["method"] for x in r.reasons] == ["physical.a"]  # a zero-weight method moved nothing

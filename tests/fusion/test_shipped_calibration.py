@@ -33,6 +33,6 @@ def test_maps_monotone(calib):
         assert np.all(np.diff(e["y"]) >= 0), m
 
 
-def test_family_weights_bounded(calib):
-    for w in calib.get("family_weights", {}).values():
+def test_family_and_method_weights_bounded(calib):
+    for w in [*calib.get("family_weights", {}).values(), *calib.get("method_weights", {}).values()]:
         assert 0.0 <= w <= 1.0

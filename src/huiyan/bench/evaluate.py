@@ -21,7 +21,7 @@ import numpy as np
 
 from huiyan.detectors.base import Finding
 from huiyan.fusion.calibrate import choose_bands, fit_methods
-from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, fuse, verdict_for
+from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, family_llrs, fuse, verdict_for
 
 INNER_FOLDS = 8
 
@@ -127,9 +127,9 @@ def findings_of(row: Row) -> list[Finding]:
 
 
 def fuse_row(row: Row, calib: dict[str, Any]):
-    fs = findings_of(row)
-    fused = fuse(fs, calib=calib)
-    return fused, {f.method: f.llr for f in fs if f.applicable}
+    """The fused result of one row and its methods' calibrated LLRs (before method weights)."""
+    fused = fuse(findings_of(row), calib=calib)
+    return fused, fused.method_llr
 
 
 def _excluded(train: list[Row], held: list[Row]) -> list[Row]:
@@ -160,32 +160,52 @@ def _band_groups(rows: list[Row], llrs: list[float]) -> dict[str, tuple[np.ndarr
     return {k: (np.asarray(a), np.asarray(b)) for k, (a, b) in out.items()}
 
 
-def _oos_families(rows: list[Row], k: int) -> list[dict[str, float]]:
-    """Out-of-sample (unweighted) family LLRs of `rows` from a k-group split by source; a
-    decisive finding is kept as the pseudo-family "decisive"."""
-    out = {}
+@dataclass
+class Stacked:
+    """Out-of-sample evidence of a set of rows, from which the weights are fitted: per row its
+    methods' calibrated LLRs (before weights) and their families, or the fused LLR of a decisive
+    finding (which no weight touches)."""
+
+    rows: list[Row]
+    method_llr: list[dict[str, float] | None]
+    families: dict[str, str]
+    decisive_llr: list[float | None]
+
+
+def _oos_methods(rows: list[Row], k: int) -> Stacked:
+    """Out-of-sample (unweighted) method LLRs of `rows` from a k-group split by source."""
+    mll: dict[int, dict[str, float] | None] = {}
+    dec: dict[int, float | None] = {}
+    families: dict[str, str] = {}
     for grp in _groups(rows, k):
         held = [r for r in rows if r.source in grp]
         calib = fit_calibration(_excluded(rows, held))
         for r in held:
-            fused = fuse_row(r, calib)[0]
-            out[id(r)] = fused.family_llr if not _decisive(r) else {"decisive": fused.llr}
-    return [out[id(r)] for r in rows]
+            fused, ml = fuse_row(r, calib)
+            decisive = _decisive(r)
+            mll[id(r)] = None if decisive else ml
+            dec[id(r)] = fused.llr if decisive else None
+            families.update({f["method"]: f["family"] for f in r.findings})
+    return Stacked(rows, [mll[id(r)] for r in rows], families, [dec[id(r)] for r in rows])
 
 
 def _decisive(r: Row) -> bool:
     return any(f.get("decisive") and f.get("applicable") for f in r.findings)
 
 
-def _weighted(fams: list[dict[str, float]], w: dict[str, float]) -> list[float]:
-    return [d["decisive"] if "decisive" in d else sum(w.get(k, 1.0) * v for k, v in d.items()) for d in fams]
+def fit_weights_and_bands(st: Stacked, *, weighted: bool = True) -> dict[str, Any]:
+    """Method weights, then family weights, fitted on out-of-sample LLRs, and verdict bands chosen
+    on the resulting fused LLRs of the same rows."""
+    from huiyan.fusion.calibrate import fit_weights
 
-
-def _fit_weights(rows: list[Row], fams: list[dict[str, float]]) -> dict[str, float]:
-    from huiyan.fusion.calibrate import fit_family_weights
-
-    keep = [(d, r.y) for d, r in zip(fams, rows, strict=True) if "decisive" not in d]
-    return fit_family_weights([d for d, _ in keep], [y for _, y in keep]) if keep else {}
+    keep = [(d, r.y) for d, r in zip(st.method_llr, st.rows, strict=True) if d is not None]
+    mw = fit_weights([d for d, _ in keep], [y for _, y in keep]) if weighted and keep else {}
+    fams = [None if d is None else family_llrs(d, st.families, mw, FAMILY_CAP) for d in st.method_llr]
+    keep_f = [(d, r.y) for d, r in zip(fams, st.rows, strict=True) if d is not None]
+    fw = fit_weights([d for d, _ in keep_f], [y for _, y in keep_f]) if weighted and keep_f else {}
+    fused = [dec if d is None else sum(fw.get(k, 1.0) * v for k, v in d.items())
+             for d, dec in zip(fams, st.decisive_llr, strict=True)]
+    return {"method_weights": mw, "family_weights": fw, "bands": choose_bands(_band_groups(st.rows, fused))}
 
 
 def evaluate(rows: list[Row], *, nested: bool = True, weighted: bool = True, progress: bool = False) -> dict[str, Any]:
@@ -193,22 +213,17 @@ def evaluate(rows: list[Row], *, nested: bool = True, weighted: bool = True, pro
     chosen on all out-of-sample LLRs (for shipping) and the per-fold bands used."""
     rows = [r for r in rows if not r.errors or r.findings]
     sources = sorted({r.source for r in rows})
-    fold_bands: dict[str, dict[str, float]] = {}
-    fold_weights: dict[str, dict[str, float]] = {}
+    fold_fit: dict[str, dict[str, Any]] = {}
     for i, s in enumerate(sources):
         held = [r for r in rows if r.source == s]
         train = _excluded(rows, held)
         calib = fit_calibration(train)
         if nested and train:
-            inner = _oos_families(train, INNER_FOLDS)
-            weights = _fit_weights(train, inner) if weighted else {}
-            bands = choose_bands(_band_groups(train, _weighted(inner, weights)))
+            fit = fit_weights_and_bands(_oos_methods(train, INNER_FOLDS), weighted=weighted)
         else:
-            weights, bands = {}, DEFAULT_BANDS
-        fold_bands[s] = bands
-        fold_weights[s] = weights
-        calib["bands"] = bands
-        calib["family_weights"] = weights
+            fit = {"method_weights": {}, "family_weights": {}, "bands": DEFAULT_BANDS}
+        fold_fit[s] = fit
+        calib.update(fit)
         for r in held:
             fused, mllr = fuse_row(r, calib)
             r.llr = fused.llr
@@ -220,12 +235,15 @@ def evaluate(rows: list[Row], *, nested: bool = True, weighted: bool = True, pro
             r.reasons = fused.reasons
         if progress:
             print(f"[eval] fold {i + 1}/{len(sources)} {s}: train {len(train)} held {len(held)}", flush=True)
-    # shipped fusion: family weights fitted on the out-of-sample (unweighted) family LLRs of every
-    # source; bands chosen on the out-of-sample fused LLRs
-    oos = _oos_families(rows, len(sources)) if weighted else []
-    weights = _fit_weights(rows, oos) if weighted else {}
-    shipped = choose_bands(_band_groups(rows, [r.llr for r in rows]))
-    return {"bands": shipped, "family_weights": weights, "fold_bands": fold_bands, "fold_weights": fold_weights,
+    # shipped fusion: weights fitted on the out-of-sample (unweighted) LLRs of every source; bands
+    # chosen on the out-of-sample fused LLRs of the outer folds
+    shipped = fit_weights_and_bands(_oos_methods(rows, len(sources)), weighted=weighted)
+    bands = choose_bands(_band_groups(rows, [r.llr for r in rows]))
+    return {"bands": bands, "family_weights": shipped["family_weights"],
+            "method_weights": shipped["method_weights"],
+            "fold_bands": {s: f["bands"] for s, f in fold_fit.items()},
+            "fold_weights": {s: f["family_weights"] for s, f in fold_fit.items()},
+            "fold_method_weights": {s: f["method_weights"] for s, f in fold_fit.items()},
             "rows": rows}
 
 

@@ -135,8 +135,10 @@ def calibration_dict(ds: Dataset, ev: dict[str, Any], rows) -> dict[str, Any]:
         "disagreement_llr": DISAGREEMENT_LLR,
         "bands": ev["bands"],
         "family_weights": ev.get("family_weights", {}),
+        "method_weights": ev.get("method_weights", {}),
         "band_error_rates": band_error_rates(rows),
-        "scheme": "per-method isotonic score->LLR fitted on all items and protocols; bands chosen on "
+        "scheme": "per-method isotonic score->LLR fitted on all items and protocols; method weights, then "
+                  "family weights, fitted on out-of-sample LLRs (class-balanced logistic, ridge towards 1); bands chosen on "
                   "out-of-sample fused LLRs (leave-source-and-generator-out) so that FPR on camera "
                   "originals <= 1% at likely_synthetic under every media type and protocol; band "
                   "error rates measured with nested out-of-sample bands",
@@ -195,6 +197,8 @@ def bench(ds: Dataset, out: Path, docs: Path | None, *, calibration_out: Path | 
     summary["bands_shipped"] = ev["bands"]
     summary["family_weights_shipped"] = ev.get("family_weights", {})
     summary["family_weights_per_fold"] = ev.get("fold_weights", {})
+    summary["method_weights_shipped"] = ev.get("method_weights", {})
+    summary["method_weights_per_fold"] = ev.get("fold_method_weights", {})
     summary["band_error_rates"] = cal["band_error_rates"]
     report.write_outputs(rows, summary, out)
     (out / "calibration_candidate.json").write_text(json.dumps(cal, indent=1, ensure_ascii=False))
@@ -208,7 +212,8 @@ def bench(ds: Dataset, out: Path, docs: Path | None, *, calibration_out: Path | 
             "data": ds.data, "data_version": ds.version, "n_images": n_img, "n_videos": len(ds.entries) - n_img,
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "seconds": ds.seconds + (time.time() - t0),
             "n_jobs_run": ds.n_run, "n_jobs_cached": ds.n_cached, "methods": _measured_versions(ds),
-            "runtime": _runtime(ds), "prior": PRIOR, "bands": ev["bands"], "family_weights": ev.get("family_weights", {}), "notes": _notes(ds, rows),
+            "runtime": _runtime(ds), "prior": PRIOR, "bands": ev["bands"], "family_weights": ev.get("family_weights", {}),
+            "method_weights": ev.get("method_weights", {}), "notes": _notes(ds, rows),
         }
         md = markdown.render(summary, meta, [p.name for p in plots])
         (docs / "BENCHMARKS.md").write_text(md)
@@ -248,7 +253,9 @@ def _notes(ds: Dataset, rows) -> list[str]:
         "A method with no fitted map (fewer than 3 applicable items of either class in a fold) "
         "contributes the LLR it states itself; decisive provenance (verified C2PA, decoded watermark) "
         "overrides everything and is not calibrated.",
-        "Within a family only the strongest LLR for and the strongest against count, capped at ±4; "
+        "Each method's calibrated LLR is scaled by its method weight (fitted jointly on out-of-sample LLRs, so a "
+        "method that did not generalise or only repeats a correlated one is discounted); within a family only the "
+        "strongest weighted LLR for and the strongest against count, capped at ±4; "
         "families are summed with the out-of-sample family weights. Camera originals here are mostly old JPEGs from metadata test sets; "
         "generated items are mostly PNG: read the per-format table before trusting a delivered-protocol number.",
         "Fold artefact: a method whose score is the same for every file under a protocol (e.g. "

@@ -54,6 +54,11 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
     if fw:
         a("- shipped family weights (fused LLR = Σ weight × family LLR; fitted out of sample, each fold "
           "fits its own): " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(fw.items())))
+    mw = meta.get("method_weights") or {}
+    if mw:
+        a("- shipped method weights (each calibrated method LLR is scaled by its weight before the family "
+          "combination; fitted jointly out of sample, a weight near 0 means the method did not add "
+          "evidence that generalised across sources): " + ", ".join(f"`{k}` {v:.2f}" for k, v in sorted(mw.items())))
     a("- AUC/EER/TPR@1%FPR intervals: stratified bootstrap (95%); band rates: exact Clopper-Pearson (95%)")
     a("- positive class: generated, tampered, deepfake (images); deepfake_face, generated_t2v/i2v, "
       "talking_head (videos); negative class: camera originals (`real`)")

@@ -139,21 +139,23 @@ def fit_methods(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def fit_family_weights(family_llrs: list[dict[str, float]], labels, *, ridge: float = 1.0) -> dict[str, float]:
-    """Weights in [0, 1] for each family's (out-of-sample) LLR, by class-balanced logistic
-    regression without intercept: fused LLR = sum of weight x family LLR. A ridge pulls each
-    weight towards 1 (trust the calibration) unless the data say otherwise; a family whose
-    out-of-sample LLRs point the wrong way is driven to 0."""
+def fit_weights(llrs: list[dict[str, float]], labels, *, ridge: float = 1.0) -> dict[str, float]:
+    """Weights in [0, 1] for out-of-sample LLRs (of methods or of families), by class-balanced
+    logistic regression without intercept: combined LLR = sum of weight x LLR. Fitting the weights
+    jointly is what keeps correlated evidence from being counted twice: two methods that say the same
+    thing share one weight between them. A ridge pulls each weight towards 1 (trust the calibration)
+    unless the data say otherwise; an LLR that points the wrong way out of sample, or adds nothing
+    beyond the others, is driven towards 0."""
     from scipy.optimize import minimize
 
-    fams = sorted({k for d in family_llrs for k in d})
-    if not fams:
+    keys = sorted({k for d in llrs for k in d})
+    if not keys:
         return {}
-    X = np.array([[d.get(f, 0.0) for f in fams] for d in family_llrs], dtype=float)
+    X = np.array([[d.get(k, 0.0) for k in keys] for d in llrs], dtype=float)
     y = np.asarray(labels, dtype=float)
     n_pos, n_neg = (y == 1).sum(), (y == 0).sum()
     if n_pos == 0 or n_neg == 0:
-        return dict.fromkeys(fams, 1.0)
+        return dict.fromkeys(keys, 1.0)
     sw = np.where(y == 1, 0.5 / n_pos, 0.5 / n_neg)
     sgn = 2 * y - 1
 
@@ -164,8 +166,8 @@ def fit_family_weights(family_llrs: list[dict[str, float]], labels, *, ridge: fl
         r = ridge / max(1.0, len(y))
         return float(sw @ ll + r * np.sum((w - 1) ** 2)), g + 2 * r * (w - 1)
 
-    res = minimize(loss, np.ones(len(fams)), jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(fams))
-    return {f: round(float(v), 4) for f, v in zip(fams, res.x, strict=True)}
+    res = minimize(loss, np.ones(len(keys)), jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(keys))
+    return {k: round(float(v), 4) for k, v in zip(keys, res.x, strict=True)}
 
 
 # verdict bands --------------------------------------------------------------------------------

@@ -5,11 +5,14 @@ probabilities: within a family first (correlated methods share one capped budget
 families. A cryptographically verified provenance finding (`decisive=True`) decides on its own;
 its absence never counts as evidence. Not-applicable findings contribute nothing.
 
-Within a family only the strongest LLR for and the strongest against count (correlated methods
-are not added up), capped at +-FAMILY_CAP; family LLRs are then summed (families look at
-different evidence), each scaled by a weight in [0, 1] fitted out of sample (`family_weights`),
-which discounts a family whose calibrated evidence did not generalise across sources. When one family is strongly for manipulation and another strongly against,
-the verdict is `inconclusive`. `score` is the posterior probability of manipulation under the
+Each method's calibrated LLR is first scaled by a method weight in [0, 1] (`method_weights`),
+fitted jointly over all methods on out-of-sample LLRs (huiyan.fusion.calibrate.fit_weights): a
+method whose calibrated evidence did not generalise across sources, or that only repeats what a
+correlated method already says, is discounted towards 0. Within a family only the strongest
+weighted LLR for and the strongest against count (correlated methods are not added up), capped at
++-FAMILY_CAP; family LLRs are then summed (families look at different evidence), each scaled by a
+family weight in [0, 1] fitted the same way on the family LLRs (`family_weights`). When one family
+is strongly for manipulation and another strongly against, the verdict is `inconclusive`. `score` is the posterior probability of manipulation under the
 stated prior (default 0.5), and `verdict` reads the fused LLR against the bands.
 
 The per-method calibration (score -> LLR) and the verdict bands are fitted by `make calibrate`
@@ -67,6 +70,7 @@ class Fused:
     verdict: str
     category: str | None
     family_llr: dict[str, float] = field(default_factory=dict)
+    method_llr: dict[str, float] = field(default_factory=dict)  # calibrated, before any weight
     reasons: list[dict[str, Any]] = field(default_factory=list)
     band_error_rates: dict[str, Any] | None = None
     prior: float = 0.5
@@ -94,6 +98,16 @@ def family_llr(llrs: list[float], cap: float) -> float:
     return max(-cap, min(cap, pos + neg))
 
 
+def family_llrs(method_llrs: dict[str, float], families: dict[str, str], method_weights: dict[str, float],
+                cap: float) -> dict[str, float]:
+    """Per-family LLR (before the family weight) from per-method calibrated LLRs: each scaled by
+    its method weight, then combined within the family by `family_llr`."""
+    per: dict[str, list[float]] = {}
+    for m, v in method_llrs.items():
+        per.setdefault(families[m], []).append(method_weights.get(m, 1.0) * v)
+    return {fam: family_llr(v, cap) for fam, v in per.items()}
+
+
 def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] | None = None) -> Fused:
     """Fuse findings into one result. `calib` defaults to the shipped calibration file; the
     evaluation harness passes the maps fitted out of sample for each fold."""
@@ -102,7 +116,9 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
     bands = calib.get("bands", DEFAULT_BANDS)
     cap = calib.get("family_cap", FAMILY_CAP)
     disagree = calib.get("disagreement_llr", DISAGREEMENT_LLR)
-    per_family: dict[str, list[float]] = {}
+    mweights = calib.get("method_weights", {})
+    method_llr: dict[str, float] = {}
+    families: dict[str, str] = {}
     decisive = [f for f in findings if f.applicable and f.decisive]
     for f in findings:
         if not f.applicable:
@@ -111,10 +127,11 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
         if f.decisive:
             continue
         llr = calibrated_llr(f, calib)
-        f.llr = round(float(llr), 4)
-        per_family.setdefault(f.family, []).append(llr)
+        method_llr[f.method] = llr
+        families[f.method] = f.family
+        f.llr = round(float(mweights.get(f.method, 1.0) * llr), 4)  # what it brings to its family
     weights = calib.get("family_weights", {})
-    fam_llr = {fam: weights.get(fam, 1.0) * family_llr(v, cap) for fam, v in per_family.items()}
+    fam_llr = {fam: weights.get(fam, 1.0) * v for fam, v in family_llrs(method_llr, families, mweights, cap).items()}
     total = sum(fam_llr.values())
     disagreement = (
         bool(fam_llr) and max(fam_llr.values()) >= disagree and min(fam_llr.values()) <= -disagree
@@ -162,6 +179,7 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
         verdict=verdict,
         category=category,
         family_llr={k: round(v, 4) for k, v in fam_llr.items()},
+        method_llr={k: round(v, 4) for k, v in method_llr.items()},
         reasons=reasons,
         band_error_rates=rates,
         prior=prior,
