@@ -740,6 +740,10 @@ class _Ctx:
         if weights:
             listed = ", ".join(f"{family_text(k, self.lang)} {float(v):.2f}" for k, v in sorted(weights.items()))
             d.add(Para(self.t("family_weights", weights=listed)))
+        mweights = self.calib.get("method_weights") or {}
+        if mweights:
+            listed = ", ".join(f"{k} {float(v):.2f}" for k, v in sorted(mweights.items()))
+            d.add(Para(self.t("method_weights", weights=listed)))
         bands = _bands(self.calib)
         for i, r in enumerate(self.results):
             self.item_heading(i, r)

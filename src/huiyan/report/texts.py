@@ -265,6 +265,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Each family's LLR is further scaled by a weight in [0, 1] fitted out of sample on the reference "
         "data: {weights}.",
     },
+    "method_weights": {
+        "zh": "在类别内合并之前，每个方法校准后的 LLR 先乘以在参考数据上样本外联合拟合的方法权重（0 至 1；"
+        "接近 0 表示该方法的证据未能在不同来源之间推广，或只是重复了相关方法的证据）：{weights}。",
+        "en": "Before the within-family combination, each method's calibrated LLR is scaled by a method weight in "
+        "[0, 1] fitted jointly out of sample on the reference data (near 0: its evidence did not generalise "
+        "across sources, or only repeated a correlated method): {weights}.",
+    },
     "family_cols": {"zh": "类别|LLR（限幅后）", "en": "Family|LLR (after the cap)"},
     "total_llr": {"zh": "合成 LLR", "en": "Combined LLR"},
     "posterior": {"zh": "非原始拍摄概率", "en": "Probability not a camera original"},
