@@ -264,6 +264,10 @@ def _notes(ds: Dataset, rows) -> list[str]:
         "score differs between folds, whose label mix differs (most sources hold one label). The provenance "
         "AUC of about 0.7 on laundered/resized images is this artefact, not evidence; the fused-vs-family "
         "comparison on those protocols should be read against the pixel families.",
+        "Under `stripped`, methods that read only the decoded pixels (declared inputs: pixels, faces) are not run "
+        "again: their `delivered` finding is copied, since the stripped file has the same pixels by definition "
+        "(the equality is tested in tests/bench/test_runner.py); methods reading the format, metadata or JPEG "
+        "tables run on the stripped file.",
         "Learned methods are scored with their published out-of-fold scores (models/<name>_logo.json) "
         "where available, since the shipped model was trained on these files.",
         "With fewer than 100 camera originals per protocol, '≤ 1% FPR' can only be met as zero false "

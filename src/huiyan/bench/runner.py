@@ -5,6 +5,12 @@ and protocol) holding each method's raw finding (score, applicable, stated LLR, 
 category, scalar details). A record is reused while the file hash, the protocol and the method
 versions are unchanged; when methods are added or their version changes only those methods run
 again. Work is spread over at most two processes.
+
+The `stripped` image protocol has, by definition, the same decoded pixels as `delivered`; methods
+that read nothing but the pixels (and faces found on them) therefore give the same finding on both,
+and their delivered findings are copied into the stripped record (marked `reused_from`) instead of
+being computed twice. Methods that read the file format, metadata or JPEG tables run on the
+stripped file as usual. tests/bench/test_runner.py checks the equality on a JPEG with EXIF.
 """
 
 from __future__ import annotations
@@ -29,6 +35,14 @@ def _detectors():
 
         _DETECTORS = [cls() for cls in registry().values()]
     return _DETECTORS
+
+
+PIXEL_INPUTS = frozenset({"pixels", "faces"})  # what a method may read to be reused across same-pixel protocols
+
+
+def pixel_only_methods(media_type: str = "image") -> set[str]:
+    """Methods whose findings depend on the decoded pixels alone (declared `inputs`)."""
+    return {d.method for d in _detectors() if media_type in d.media_types and set(d.inputs) <= PIXEL_INPUTS}
 
 
 def method_versions(media_type: str | None = None) -> dict[str, str]:
@@ -104,11 +118,11 @@ def analyse_path(path: Path, only: set[str] | None = None) -> dict[str, Any]:
     return rec
 
 
-def _job(args: tuple[dict, str, str, dict | None]) -> dict[str, Any]:
+def _job(args: tuple[dict, str, str, dict | None, dict | None]) -> dict[str, Any]:
     from huiyan.bench.protocols import prepare
     from huiyan.media.probe import sniff
 
-    entry, protocol, cache, old = args
+    entry, protocol, cache, old, same_pixels = args
     base = {"relative_path": entry["relative_path"], "media": entry["media"], "sha256": entry["sha256"],
             "protocol": protocol}
     try:
@@ -122,11 +136,15 @@ def _job(args: tuple[dict, str, str, dict | None]) -> dict[str, Any]:
         path = prepare(entry["path"], actual, media_type, protocol, cache)
         versions = method_versions(media_type)
         keep = []
-        only = None
         if old is not None and not old.get("errors"):
             keep = [f for f in old.get("findings", []) if versions.get(f["method"]) == f["method_version"]]
-            only = set(versions) - {f["method"] for f in keep}
-        rec = analyse_path(path, only=only)
+        if same_pixels is not None and not same_pixels.get("errors"):  # a record of the same pixels
+            have = {f["method"] for f in keep}
+            pix = pixel_only_methods(media_type)
+            keep += [{**f, "seconds": 0.0, "reused_from": same_pixels["protocol"]} for f in same_pixels.get("findings", [])
+                     if f["method"] in pix and f["method"] not in have and versions.get(f["method"]) == f["method_version"]]
+        only = set(versions) - {f["method"] for f in keep} if keep else None
+        rec = analyse_path(path, only=only) if only is None or only else {"errors": [], "findings": [], "seconds": 0.0}
         if old is not None and only is not None:
             rec["seconds"] = round(float(old.get("seconds", 0.0)) + rec.get("seconds", 0.0), 3)
         rec["findings"] = sorted(keep + rec["findings"], key=lambda f: f["method"])
@@ -134,6 +152,9 @@ def _job(args: tuple[dict, str, str, dict | None]) -> dict[str, Any]:
         return rec
     except Exception as e:  # a broken transform or file: recorded, never hidden
         return {**base, "errors": [f"harness: {type(e).__name__}: {e}"], "findings": []}
+
+
+SAME_PIXELS = {"stripped": "delivered"}  # protocol -> protocol with identical decoded pixels (images)
 
 
 def _valid(old: dict | None) -> bool:
@@ -182,35 +203,48 @@ def run_entries(
             if _valid(old) or (reuse_stale and old and old.get("findings")):
                 done.append(old)
             else:
-                jobs.append((e.to_dict(), p, str(cache), old))
+                jobs.append((e.to_dict(), p, str(cache), old, None))
     LAST_STATS.update(run=len(jobs), cached=len(done))
     if jobs:
         _detectors()
         t0 = time.time()
-        results = []
+        n_done = 0
 
-        def take(i: int, rec: dict) -> None:
-            results.append(rec)
+        def take(rec: dict) -> None:
+            nonlocal n_done
+            n_done += 1
+            done.append(rec)
             cached[(rec["media"], rec["protocol"])][(rec["relative_path"], rec["sha256"])] = rec
-            _tick(progress, i + 1, len(jobs), t0, rec)
-            if (i + 1) % 25 == 0:  # keep the cache current so an interrupted run loses little
+            _tick(progress, n_done, len(jobs), t0, rec)
+            if n_done % 25 == 0:  # keep the cache current so an interrupted run loses little
                 for key, recs in cached.items():
                     _write_jsonl(files[key], recs.values())
 
+        # two phases: protocols whose pixels equal another protocol's run after that one, so
+        # that pixel-only findings can be copied rather than computed again
+        later = [j for j in jobs if j[1] in SAME_PIXELS]
+        first = [j for j in jobs if j[1] not in SAME_PIXELS]
+        pool = None
         if workers > 1 and len(jobs) > 1:
             import multiprocessing as mp
 
-            ctx = mp.get_context("fork")
-            with ctx.Pool(workers, initializer=_init_worker) as pool:
-                for i, rec in enumerate(pool.imap_unordered(_job, jobs, chunksize=1)):
-                    take(i, rec)
+            pool = mp.get_context("fork").Pool(workers, initializer=_init_worker)
         else:
             _init_worker()
-            for i, j in enumerate(jobs):
-                take(i, _job(j))
+        try:
+            for phase in (first, later):
+                if phase is later:
+                    phase = [(e, p, c, old, cached.get((e["media"], SAME_PIXELS[p]), {}).get((e["relative_path"], e["sha256"])))
+                             for e, p, c, old, _ in later]
+                results = pool.imap_unordered(_job, phase, chunksize=1) if pool else map(_job, phase)
+                for rec in results:
+                    take(rec)
+        finally:
+            if pool:
+                pool.close()
+                pool.join()
         for key, recs in cached.items():
             _write_jsonl(files[key], recs.values())
-        done.extend(results)
     want = {(e.relative_path, e.sha256) for e in entries}
     return [r for r in done if (r["relative_path"], r["sha256"]) in want]
 

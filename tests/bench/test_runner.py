@@ -1,0 +1,62 @@
+"""The harness runner: pixel-only findings are copied from `delivered` to `stripped` (same pixels),
+which is only valid if those methods really give the same finding on both files."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from PIL import Image
+
+from huiyan.bench import runner
+from huiyan.bench.manifest import Entry
+from huiyan.bench.protocols import prepare
+
+
+@pytest.fixture
+def jpeg_with_exif(tmp_path, photo_rgb):
+    exif = Image.Exif()
+    exif[0x010F] = "TestMake"
+    exif[0x0110] = "TestModel"
+    p = tmp_path / "in.jpg"
+    Image.fromarray(photo_rgb).save(p, quality=92, exif=exif)
+    return p
+
+
+def _sig(rec):
+    return {f["method"]: (f["applicable"], f["score"], f["reason"]) for f in rec["findings"]}
+
+
+def test_pixel_only_methods_are_declared_and_exclude_format_readers():
+    pix = runner.pixel_only_methods("image")
+    assert "physical.noise_residual" in pix
+    # methods reading JPEG tables or metadata must never be copied between protocols
+    assert not pix & {"physical.jpeg_double", "physical.cfa", "physical.local_edit", "provenance.camera_exif",
+                      "provenance.jpeg_qtables", "provenance.sd_watermark"}
+
+
+def test_pixel_only_findings_equal_on_delivered_and_stripped(tmp_path, jpeg_with_exif):
+    stripped = prepare(jpeg_with_exif, "cd" * 32, "image", "stripped", tmp_path / "cache")
+    only = runner.pixel_only_methods("image")
+    a, b = runner.analyse_path(jpeg_with_exif, only=only), runner.analyse_path(stripped, only=only)
+    assert not a["errors"] and not b["errors"]
+    assert set(_sig(a)) == only
+    assert _sig(a) == _sig(b)
+
+
+def test_stripped_record_reuses_pixel_findings_and_runs_the_rest(tmp_path, jpeg_with_exif):
+    sha = hashlib.sha256(jpeg_with_exif.read_bytes()).hexdigest()
+    e = Entry(media="images", relative_path="x/in.jpg", path=str(jpeg_with_exif), label="real", y=0,
+              generator="camera:test", gen_key=None, source="test", source_format="JPEG", sha256=sha)
+    recs = runner.run_entries([e], ["delivered", "stripped"], tmp_path / "bench", workers=1, progress=False)
+    by = {r["protocol"]: r for r in recs}
+    assert set(by) == {"delivered", "stripped"}
+    d, s = by["delivered"], by["stripped"]
+    assert {f["method"] for f in d["findings"]} == {f["method"] for f in s["findings"]}
+    pix = runner.pixel_only_methods("image")
+    for f in s["findings"]:
+        assert (f.get("reused_from") == "delivered") == (f["method"] in pix), f["method"]
+    # metadata is gone in the stripped file: the EXIF method is computed there and differs
+    exif = {r: next(f for f in by[r]["findings"] if f["method"] == "provenance.camera_exif") for r in by}
+    assert exif["delivered"]["applicable"] != exif["stripped"]["applicable"] or \
+        exif["delivered"]["score"] != exif["stripped"]["score"]
