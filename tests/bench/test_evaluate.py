@@ -142,3 +142,17 @@ def test_learned_method_scored_out_of_fold():
     row = make_rows([rec], {("images", "src/a.png"): e}, oos=oos)[0]
     assert row.findings[0]["score"] == 0.2 and row.findings[0]["details"]["oos_score_from"] == "logo"
     assert rec["findings"][0]["score"] == 0.99  # the cached record is not modified
+
+
+def test_category_table_counts_flagged_items_against_their_label():
+    from huiyan.bench.report import category_table
+
+    rows = [_row(i, 1, "s", "g", 0.9) for i in range(3)] + [_row(9, 0, "s", None, 0.1)]
+    rows[0].label, rows[0].verdict, rows[0].category = "generated", "synthetic", "fully_generated"
+    rows[1].label, rows[1].verdict, rows[1].category = "tampered", "likely_synthetic", "fully_generated"
+    rows[2].label, rows[2].verdict, rows[2].category = "tampered", "inconclusive", "locally_edited"  # not flagged
+    rows[3].verdict = "synthetic"  # a camera original is a false positive, not a category question
+    t = category_table(rows)
+    assert t["generated"] == {"expected": "fully_generated", "flagged": 1, "correct": 1, "named": {"fully_generated": 1}}
+    assert t["tampered"]["flagged"] == 1 and t["tampered"]["correct"] == 0
+    assert set(t) == {"generated", "tampered"}

@@ -161,6 +161,19 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
                     cells.append(f"{100 * x['flagged']:.0f}%{extra}")
                 a(f"| {g} | {n} | " + " | ".join(cells) + " |")
             a("")
+        a("### Category of the flagged items")
+        a("")
+        a("Among manipulated items flagged likely_synthetic or above: how many got the `category` their label "
+          "implies (generated → fully_generated, tampered → locally_edited, face swaps and talking heads → "
+          "face_manipulated), and what was named otherwise.")
+        a("")
+        a("| protocol | label | expected | flagged | correct | named |")
+        a("|---|---|---|---|---|---|")
+        for p, s in P.items():
+            for lab, c in sorted(s.get("categories", {}).items()):
+                named = ", ".join(f"{k} {v}" for k, v in sorted(c["named"].items()))
+                a(f"| {p} | {lab} | {c['expected']} | {c['flagged']} | {c['correct']} | {named} |")
+        a("")
         fps = {p: s["false_positives"] for p, s in P.items() if s["false_positives"]}
         a("### Camera originals flagged likely_synthetic or above")
         a("")

@@ -124,6 +124,29 @@ def _fmt_key(f: str) -> str:
     return "H264" if f == "H264" else f
 
 
+EXPECTED_CATEGORY = {
+    "generated": "fully_generated", "generated_t2v": "fully_generated", "generated_i2v": "fully_generated",
+    "tampered": "locally_edited", "deepfake": "face_manipulated", "deepfake_face": "face_manipulated",
+    "talking_head": "face_manipulated",
+}
+
+
+def category_table(rows: list[Row]) -> dict[str, Any]:
+    """How often the fused `category` names the kind of manipulation the label says, over the
+    manipulated items flagged likely_synthetic or above (where the category is what an examiner
+    reads), per label: n flagged, n with the expected category, and what was named instead."""
+    out: dict[str, Any] = {}
+    for r in rows:
+        exp = EXPECTED_CATEGORY.get(r.label)
+        if r.y != 1 or exp is None or r.verdict not in SIDE_SYN:
+            continue
+        d = out.setdefault(r.label, {"expected": exp, "flagged": 0, "correct": 0, "named": {}})
+        d["flagged"] += 1
+        d["correct"] += int(r.category == exp)
+        d["named"][str(r.category)] = d["named"].get(str(r.category), 0) + 1
+    return out
+
+
 def full_summary(rows: list[Row]) -> dict[str, Any]:
     families = sorted({fam for r in rows for fam in r.family_llr} | {f["family"] for r in rows for f in r.findings})
     out: dict[str, Any] = {}
@@ -143,6 +166,7 @@ def full_summary(rows: list[Row]) -> dict[str, Any]:
                  "top": r.reasons[0]["method"] if r.reasons else None}
                 for r in sorted(prow, key=lambda r: -r.llr) if r.y == 0 and r.verdict in SIDE_SYN
             ]
+            s["categories"] = category_table(prow)
             s["seconds_mean"] = None
             per_p[p] = s
         out[mt] = {"protocols": per_p, "methods": methods, "families": fams}
