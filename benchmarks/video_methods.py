@@ -1,8 +1,9 @@
 """Per-method and fused evaluation of the video detectors on ../shared/data/videos.
 
-Two protocols: `delivered` (the files as published) and `reencoded` (every clip decoded and
-re-encoded as H.264 CRF 23 MP4 with PyAV, even-sized, at its own frame rate: the GIF-vs-MP4 format
-trap removed). For each method: AUC of each manipulated label against `real` and overall, with the
+Two protocols: `delivered` (the files as published) and `reencoded` (the harness's transform,
+`huiyan.bench.protocols.reencode_video`: every clip decoded and re-encoded as H.264 CRF 23 MP4,
+even-sized, at its own frame rate: the GIF-vs-MP4 format trap removed). Scores the harness already
+cached (out/bench/raw, same method version) are reused; only methods whose version changed run. For each method: AUC of each manipulated label against `real` and overall, with the
 score oriented as the method states it (higher = more manipulated; an AUC below 0.5 means the
 direction is wrong on this data). The fused row is a logistic regression over the method scores
 (not-applicable = neutral, missing-indicator added), scored leave-one-source-out: a clip is never
@@ -21,7 +22,6 @@ import platform
 import subprocess
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -30,34 +30,41 @@ REPO = Path(__file__).resolve().parents[1]
 LABELS = ("generated_t2v", "generated_i2v", "deepfake_face", "talking_head")
 
 
-def reencode(src: Path, dst: Path) -> Path:
-    """H.264 CRF 23 copy of any clip the project can decode (frames via huiyan's own reader)."""
-    import av
+def prepared(src: Path, sha256: str, protocol: str, cache: Path) -> Path:
+    """The clip to analyse under `protocol`: the harness's own transform (huiyan.bench.protocols;
+    `reencoded` = `reencode_video`, H.264 CRF 23), cached where the harness caches it, so the
+    benchmark and the harness analyse the very same re-encoded bytes."""
+    from huiyan.bench.protocols import prepare
 
-    from huiyan.media.probe import sniff
-    from huiyan.media.video import _iter_frames, _to_rgb, probe_video
-
-    info = probe_video(src, sniff(src).format)
-    fps = info.fps if info.fps > 0 else 25.0
-    rate = Fraction(fps).limit_denominator(1001)
-    w, h = info.width // 2 * 2, info.height // 2 * 2
-    with av.open(str(dst), "w") as c:
-        s = c.add_stream("libx264", rate=rate)
-        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-        s.options = {"crf": "23", "preset": "veryfast"}
-        for _i, _t, fr, _p in _iter_frames(src, info):
-            rgb = _to_rgb(fr)[:h, :w]
-            for pkt in s.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")):
-                c.mux(pkt)
-        for pkt in s.encode():
-            c.mux(pkt)
-    return dst
+    return prepare(src, sha256, "video", protocol, cache)
 
 
-def video_methods() -> list[str]:
+def harness_scores(raw: Path, protocol: str, versions: dict[str, str]) -> dict[str, dict[str, float | None]]:
+    """Scores the harness already computed (out/bench/raw/videos_<protocol>.jsonl) for methods whose
+    version is unchanged, keyed by relative path: they need not be computed again."""
+    p = raw / f"videos_{protocol}.jsonl"
+    out: dict[str, dict[str, float | None]] = {}
+    if not p.exists():
+        return out
+    for line in p.read_text(encoding="utf-8").splitlines():
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if r.get("errors"):
+            continue
+        out[r["relative_path"]] = {
+            f["method"]: (f["score"] if f["applicable"] else None)
+            for f in r.get("findings", []) if versions.get(f["method"]) == f["method_version"]
+        }
+    return out
+
+
+def video_methods() -> dict[str, str]:
+    """Video-capable methods and their versions."""
     from huiyan.detectors.base import registry
 
-    return [m for m, cls in registry().items() if "video" in cls.media_types]
+    return {m: cls.version for m, cls in registry().items() if "video" in cls.media_types}
 
 
 def run_methods(path: Path, only: set[str] | None = None) -> dict[str, float | None]:
@@ -151,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(REPO / ".." / "shared" / "data"))
     ap.add_argument("--work", default=str(REPO / "out" / "video_eval"))
+    ap.add_argument("--harness", default=str(REPO / "out" / "bench"),
+                    help="harness output folder: its re-encoded copies and cached scores are reused")
     ap.add_argument("--limit", type=int, default=0)
     a = ap.parse_args(argv)
     vdir = Path(a.data) / "videos"
@@ -160,34 +169,34 @@ def main(argv: list[str] | None = None) -> int:
         manifest = manifest[:: max(1, len(manifest) // a.limit)]
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
-    cache_p = work / "scores.json"
+    versions = video_methods()
+    vkey = {m: f"{m}@{v}" for m, v in versions.items()}
+    cache_p = work / "scores.json"  # {"<protocol>:<path>": {"<method>@<version>": score}}
     cache = json.loads(cache_p.read_text()) if cache_p.exists() else {}
     results: dict[str, list[dict]] = {"delivered": [], "reencoded": []}
+    from_harness = {p: harness_scores(Path(a.harness) / "raw", p, versions) for p in results}
     t_start = time.time()
     for i, row in enumerate(manifest):
         src = vdir / row["relative_path"]
-        for proto in ("delivered", "reencoded"):
+        for proto in results:
             key = f"{proto}:{row['relative_path']}"
-            missing = set(video_methods()) - set(cache.get(key) or {})
-            if key in cache and cache[key] is not None and missing:  # a method added since: run it alone
-                p = src if proto == "delivered" else work / f"re_{i:03d}.mp4"
-                if not p.exists():
-                    p = reencode(src, p)
-                cache[key].update(run_methods(p, missing))
-                cache_p.write_text(json.dumps(cache))
-            if key not in cache:
+            have = cache.setdefault(key, {})
+            for m, s in from_harness[proto].get(row["relative_path"], {}).items():
+                have.setdefault(vkey[m], s)
+            missing = {m for m in versions if vkey[m] not in have}
+            failed = False
+            if missing:
                 try:
-                    p = src
-                    if proto == "reencoded":
-                        p = reencode(src, work / f"re_{i:03d}.mp4")
-                    cache[key] = run_methods(p)
+                    p = prepared(src, row["sha256"], proto, Path(a.harness) / "cache")
+                    have.update({vkey[m]: s for m, s in run_methods(p, missing).items()})
                 except Exception as e:
                     print(f"{key}: {type(e).__name__}: {e}", file=sys.stderr)
-                    cache[key] = None
+                    failed = True
                 cache_p.write_text(json.dumps(cache))
-            if cache[key] is not None:
+            if not failed:
+                scores = {m: cache[key].get(vkey[m]) for m in versions}
                 results[proto].append({"path": row["relative_path"], "label": row["label"],
-                                       "source": row["relative_path"].split("/")[0], "scores": cache[key]})
+                                       "source": row["relative_path"].split("/")[0], "scores": scores})
         print(f"[{i + 1}/{len(manifest)}] {row['relative_path']} {time.time() - t_start:.0f}s", file=sys.stderr)
     methods = sorted({m for rs in results.values() for r in rs for m in r["scores"]})
     out: dict = {"schema": 1, "machine": platform.machine(), "python": platform.python_version(),

@@ -55,6 +55,8 @@ _CATALOGUE: list[tuple[str, str]] = [
     (r"no frame large enough for a spectral fingerprint", "没有足够大的帧用于频谱指纹"),
     (r"frame rate (?P<f>[\d.]+) fps too low to see blinks.*", "帧率 {f} fps 过低，无法观察眨眼（需 10 fps）"),
     (r"frame rate (?P<f>[\d.]+) fps too low to sample a pulse.*", "帧率 {f} fps 过低，无法采样脉搏（约需 8 fps）"),
+    (r"frame rate (?P<f>[\d.]+) fps too low to follow frame-to-frame flicker.*",
+     "帧率 {f} fps 过低，无法跟踪逐帧闪烁（需 10 fps）"),
     (r"no motion between consecutive frames.*", "相邻帧之间没有运动（静态场景）"),
     (r"too little motion to compare moving and fixed texture", "运动过少，无法比较运动纹理与固定纹理"),
     (r"no textured areas to follow", "没有可跟踪的纹理区域"),

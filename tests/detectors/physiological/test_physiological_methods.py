@@ -17,7 +17,7 @@ clips = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(clips)
 
 PHYSIO = ("physiological.rppg", "physiological.blink", "physiological.identity_drift", "physiological.head_pose",
-          "physiological.face_blend")
+          "physiological.face_blend", "physiological.face_flicker")
 
 
 def run(method: str, item):
@@ -214,10 +214,98 @@ def test_face_blend_smoothed_face_scores_higher(tmp_path):
     if not a.applicable and "detector" in (a.reason or ""):
         pytest.skip(a.reason)
     assert a.applicable and b.applicable
-    assert b.score > a.score + 0.3
+    assert b.score > a.score + 0.1
+    assert b.details["median_sharpness_gap"] > 0.05  # the face lost detail its surroundings kept
+
+
+def test_face_blend_sharper_context_alone_raises_the_gap():
+    """The index compares two bands of the same region: blurring the context, not the face, must
+    move the score the other way."""
+    import cv2
+
+    from huiyan.detectors.physiological.face_blend import blend_ratio
+
+    rng = np.random.default_rng(1)
+    crop = np.clip(128 + cv2.GaussianBlur(rng.normal(0, 40, (128, 128, 3)).astype(np.float32), (0, 0), 1.0),
+                   0, 255).astype(np.uint8)
+    base = blend_ratio(crop, 1.6)
+    soft_ctx = cv2.GaussianBlur(crop, (0, 0), 2.0)
+    mixed = soft_ctx.copy()
+    mixed[24:104, 24:104] = crop[24:104, 24:104]  # sharp face box, blurred surroundings
+    assert abs(base) < 0.1
+    assert blend_ratio(mixed, 1.6) < base - 0.3
 
 
 def test_face_blend_pure_function_flat_crop():
     from huiyan.detectors.physiological.face_blend import blend_ratio
 
     assert blend_ratio(np.full((128, 128, 3), 120, np.uint8), 1.6) is None
+
+
+# face flicker ------------------------------------------------------------------------------------
+def test_face_flicker_ratios_known_answers():
+    from huiyan.detectors.physiological.face_flicker import flicker_ratios
+
+    rng = np.random.default_rng(0)
+    still = np.tile([150.0, 130.0, 140.0], (100, 1))
+    r = flicker_ratios(still, still)
+    assert r["lightness_log_ratio"] == pytest.approx(0.0) and r["chroma_log_ratio"] == pytest.approx(0.0)
+    shared = still + rng.normal(0, 1.0, (100, 3))  # the same flicker on face and context
+    r = flicker_ratios(shared, shared)
+    assert abs(r["lightness_log_ratio"]) < 1e-9
+    face = still + rng.normal(0, 1.0, (100, 3))  # only the face flickers
+    r = flicker_ratios(face, still + rng.normal(0, 0.05, (100, 3)))
+    assert r["lightness_log_ratio"] > 1.5 and r["chroma_log_ratio"] > 1.5
+
+
+def _flicker_clip(kind: str, n: int = 60, fps: int = 15):
+    x, y, s = 179, 83, 88
+    rng = np.random.default_rng(3)
+    for f in clips.pulse_face(n, fps, amplitude=0.0, noise=1.0):
+        g = f.astype(np.float32)
+        gain = 1 + rng.normal(0, 0.03, 3)  # a per-frame colour correction, as a swap applies
+        if kind == "face":
+            g[y + 8:y + s - 4, x + 10:x + s - 10] *= gain
+        elif kind == "global":
+            g *= gain  # exposure / white-balance flicker of the whole frame (a camera does this)
+        yield np.clip(g, 0, 255).astype(np.uint8)
+
+
+def test_face_flicker_planted_face_flicker_scores_higher(tmp_path):
+    fps = 15
+    items = {k: clips.item_for(clips.write_clip(tmp_path / f"{k}.mp4", _flicker_clip(k), fps, crf=8))
+             for k in ("none", "face", "global")}
+    f = {k: run("physiological.face_flicker", it) for k, it in items.items()}
+    if not f["none"].applicable and "detector" in (f["none"].reason or ""):
+        pytest.skip(f["none"].reason)
+    assert all(v.applicable for v in f.values()), {k: v.reason for k, v in f.items()}
+    assert f["face"].score > f["none"].score + 0.8
+    # a flicker the surroundings share is the camera's, not a blended face's
+    assert f["global"].score < f["face"].score - 0.8
+
+
+def test_face_flicker_not_applicable_at_gif_frame_rates(tmp_path):
+    from huiyan.detectors.reasons_zh import reason_zh
+
+    p = clips.write_clip(tmp_path / "slow.mp4", clips.pulse_face(30, 7, amplitude=0.0), 7)
+    item = clips.item_for(p)
+    if item.frames.face_track is None:
+        pytest.skip(f"no face detector: {item.frames.face_track_note}")
+    f = run("physiological.face_flicker", item)
+    assert not f.applicable and "frame rate" in f.reason
+    assert reason_zh(f.reason) and "帧率" in reason_zh(f.reason)
+
+
+def test_face_flicker_on_a_faceforensics_pair():
+    """A FaceForensics++ Deepfakes clip and the real clip it was made from (same target video):
+    the swapped face flickers more against its surroundings than the real face does."""
+    d = SHARED / "videos" / "faceforensics_c40"
+    fake, real = d / "manipulate__Deepfakes__c40__videos__253_183.mp4", d / "original__youtube__c40__videos__253.mp4"
+    if not (fake.exists() and real.exists()):
+        pytest.skip("../shared/data is not present beside the checkout")
+    a = run("physiological.face_flicker", clips.item_for(fake))
+    b = run("physiological.face_flicker", clips.item_for(real))
+    if not a.applicable and "detector" in (a.reason or ""):
+        pytest.skip(a.reason)
+    assert a.applicable and b.applicable
+    assert a.score > b.score

@@ -1,18 +1,29 @@
-"""Blending boundary around the face: is the face sharper or blurrier than its own outline?
+"""Blending boundary: is the face blurrier than the untouched surroundings around it?
 
-What it measures: on up to 30 crops of the face track, the local detail (mean absolute Laplacian
-of the grey crop) inside the central face (eyes, nose, mouth: the middle of the face box) and on
-the band around the face box edge (forehead, cheeks' outline, jaw) where a swapped face is blended
-into the original frame. The score is the median log ratio band/centre: positive when the outline
-carries more detail than the face it surrounds.
+What it measures: on up to 30 crops of the face track, a scale-free sharpness index of two
+regions: the face (middle of the face box: eyes, nose, cheeks, mouth) and the context ring
+outside the face box (hair, ears, neck, background). The index of a region is the log ratio of
+its finest detail (grey minus a Gaussian blur of sigma 0.7 px) to its coarser detail (the
+difference of Gaussian blurs of sigma 0.7 and 2 px): it falls when a region was up-sampled or
+smoothed, whatever its contrast. The score is the median over crops of index(context) minus
+index(face): positive when the face has lost fine detail that its surroundings still have.
 
 Why it separates: face-swap and reenactment pipelines synthesise the inner face at a low
-resolution, upsample it and blend it in with a soft mask, so the central face is smoother than the
-untouched surroundings and the mask edge leaves a seam (Li and Lyu, "Exposing deepfake videos by
-detecting face warping artifacts", CVPRW 2019, arXiv 1811.00656; Li et al., "Face X-ray", CVPR
-2020, arXiv 1912.13458). Known failures: make-up and smooth skin, hair or a textured background at
-the face edge (raise the band's detail on real faces), shallow depth of field, and compression that
-blurs everything alike; the generic thresholds need calibration on real footage.
+resolution (64 to 256 px), upsample it and blend it into the original frame with a soft mask,
+so the face lacks the finest band that the untouched context keeps (Li and Lyu, "Exposing
+deepfake videos by detecting face warping artifacts", CVPRW 2019, arXiv 1811.00656; Li et al.,
+"Face X-ray", CVPR 2020, arXiv 1912.13458). A camera records face and context through the same
+lens and codec; taking the ratio of two bands of the same region removes contrast and lighting,
+and comparing two regions of the same frame removes the clip's resolution and compression.
+
+Version 0.2 compares the face with the context *outside* the face box; version 0.1 compared it
+with the box's own edge band, which lies inside a swap's blending mask (synthesised too) and
+pointed the wrong way on FaceForensics++ (AUC 0.40).
+
+Known failures: shallow depth of field (a sharp face before a blurred background lowers the
+score of real footage; a sharp background behind a soft-focus face raises it), hair or strongly
+textured backgrounds, make-up and beauty filters (smooth skin in real footage), faces at the frame
+edge (the crop is padded), and swaps rendered at the full resolution of the frame.
 """
 
 from __future__ import annotations
@@ -25,38 +36,41 @@ from huiyan.detectors.base import Detector, register
 MAX_FRAMES = 30
 
 
+def _sharpness_index(fine: np.ndarray, coarse: np.ndarray, m: np.ndarray) -> float | None:
+    c = float(coarse[m].mean())
+    if c < 0.2:  # flat region: no detail to compare
+        return None
+    return float(np.log((float(fine[m].mean()) + 1e-3) / c))
+
+
 def blend_ratio(crop: np.ndarray, margin: float) -> float | None:
-    """log(detail on the face-box edge band / detail in the central face) for one crop."""
+    """Sharpness index of the context ring minus that of the face, for one track crop (None when
+    either region is flat)."""
     import cv2
 
-    g = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    lap = np.abs(cv2.Laplacian(g, cv2.CV_32F))
-    s = crop.shape[0]
-    side = s / margin
-    o = (s - side) / 2
-    yy, xx = np.mgrid[0:s, 0:s]
-    # normalised coordinates in the face box: 0..1 inside it
-    u, v = (xx - o) / side, (yy - o) / side
-    centre = (u > 0.25) & (u < 0.75) & (v > 0.25) & (v < 0.8)
-    inside = (u > -0.08) & (u < 1.08) & (v > -0.08) & (v < 1.08)
-    core = (u > 0.08) & (u < 0.92) & (v > 0.08) & (v < 0.92)
-    band = inside & ~core
-    a, b = float(lap[centre].mean()), float(lap[band].mean())
-    if a < 0.2 or b < 0.2:
+    from huiyan.detectors.physiological.face_flicker import region_masks
+
+    g = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    b1 = cv2.GaussianBlur(g, (0, 0), 0.7)
+    b2 = cv2.GaussianBlur(g, (0, 0), 2.0)
+    fine, coarse = np.abs(g - b1), np.abs(b1 - b2)
+    face, ctx = region_masks(crop.shape[0], margin)
+    a, b = _sharpness_index(fine, coarse, face), _sharpness_index(fine, coarse, ctx)
+    if a is None or b is None:
         return None
-    return float(np.log(b / a))
+    return b - a
 
 
 @register
 class FaceBlend(Detector):
     method = "physiological.face_blend"
-    version = "0.1"
+    version = "0.2"
     family = "physiological"
     media_types = ("video",)
     inputs = ("frames", "faces")
     category = "face_manipulated"
-    summary = {"zh": "人脸融合边界：面部中心与轮廓带的清晰度差异",
-               "en": "face blending boundary: detail of the central face against its outline"}
+    summary = {"zh": "人脸融合：面部与其周围未改动区域的清晰度差异",
+               "en": "face blending: fine detail of the face against its untouched surroundings"}
 
     def not_applicable_reason(self, item):
         return track_reason(item, "pose")
@@ -68,12 +82,12 @@ class FaceBlend(Detector):
         if not vals:
             return self.not_applicable("the face crops carry no measurable detail")
         med = float(np.median(vals))
-        publish_track_segments(item, self.method, squash(med, 0.3, 0.15), zh="面部中心比轮廓更模糊",
-                               en="the central face is smoother than its outline")
+        publish_track_segments(item, self.method, squash(med, 0.15, 0.08), zh="面部比周围区域更模糊",
+                               en="the face is blurrier than its surroundings")
         return self.finding(
             med,
-            zh=f"轮廓带与面部中心的细节比（对数）{med:+.2f}（正值表示面部中心更平滑，可能经过融合）",
-            en=f"log ratio of outline-band detail to central-face detail {med:+.2f} (positive = smoother face, "
-               "possibly blended in)",
-            details={"median_log_ratio": round(med, 4), "frames": len(vals), "face_px": round(tr.face_side)},
+            zh=f"周围区域与面部的清晰度指数之差 {med:+.3f}（正值表示面部缺少周围仍有的细节，可能经过放大与融合）",
+            en=f"sharpness index of the surroundings minus that of the face {med:+.3f} (positive = the face lacks "
+               "fine detail its surroundings keep, as an up-sampled, blended face does)",
+            details={"median_sharpness_gap": round(med, 4), "frames": len(vals), "face_px": round(tr.face_side)},
         )
