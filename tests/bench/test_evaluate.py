@@ -123,7 +123,8 @@ def test_make_all_writes_docs(tiny_root, tmp_path):
     docs = tmp_path / "docs"
     assert main(["--data", str(tiny_root), "--out", str(tmp_path / "o"), "--docs", str(docs), "--workers", "1"]) == 0
     md = (docs / "BENCHMARKS.md").read_text()
-    for s in ("## Images", "laundered", "Fused vs the best single family", "## Runtime", "out of sample"):
+    for s in ("## Images", "laundered", "Fused vs the best single family", "## Runtime", "out of sample",
+              "## Method and family weights across the outer folds", "### Category of the flagged items"):
         assert s in md
     assert sorted(p.name for p in docs.glob("roc_*.png")) == [
         "roc_images_delivered.png", "roc_images_laundered.png", "roc_images_resized.png", "roc_images_stripped.png"]

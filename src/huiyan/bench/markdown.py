@@ -186,6 +186,27 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
             if f"_{mt}s_" in pl:
                 a(f"![ROC {pl}]({pl})")
         a("")
+    per_fold = summary.get("method_weights_per_fold") or {}
+    if per_fold:
+        import numpy as np
+
+        a("## Method and family weights across the outer folds")
+        a("")
+        a(f"Each of the {len(per_fold)} outer folds fits its own weights on its training sources only; the spread "
+          "shows how stable each method's contribution is. Median [min, max] over the folds, then the shipped "
+          "weight (fitted on the out-of-sample LLRs of all sources).")
+        a("")
+        a("| method | folds: median [min, max] | shipped |")
+        a("|---|---|---|")
+        for name, folds, shipped in (
+            ("`{}`", per_fold, summary.get("method_weights_shipped") or {}),
+            ("family {}", summary.get("family_weights_per_fold") or {}, summary.get("family_weights_shipped") or {}),
+        ):
+            for k in sorted({k for w in folds.values() for k in w}):
+                v = np.array([w[k] for w in folds.values() if k in w])
+                ship = f"{shipped[k]:.2f}" if k in shipped else "–"
+                a(f"| {name.format(k)} | {np.median(v):.2f} [{v.min():.2f}, {v.max():.2f}] | {ship} |")
+        a("")
     rt = meta.get("runtime")
     if rt:
         a("## Runtime")
