@@ -14,7 +14,10 @@ Why it separates: latent video diffusion decodes every frame with a VAE that up-
 GAN-style decoders by 2 per layer; camera demosaicing leaves a peak only at 1/2 in the colour
 channels, which grey conversion mostly removes. Known failures: resizing after generation moves or
 erases the peaks; 8x8 JPEG/H.264 blocking of heavily compressed real footage also peaks at k/8
-(the method reports the block-aligned ratio separately so the two can be told apart); GIF dithering.
+(the method reports the block-aligned ratio separately so the two can be told apart); GIF dithering;
+nearest-neighbour up-sampling that is not followed by a convolution leaves nulls, not peaks, at k/4
+(the box filter's zeros), so the ratio goes negative instead of positive (synthetic 4x nearest
+up-sampled noise: -1.6 against -0.04 for plain noise; tests/detectors/temporal).
 """
 
 from __future__ import annotations
