@@ -85,13 +85,15 @@ def cmd_analyze(args) -> int:
     from rich.console import Console
 
     from huiyan.detectors.base import registry
-    from huiyan.intake import Case
     from huiyan.pipeline import analyze_file, expand_inputs
 
     err = Console(stderr=True)
     reg = registry()
     if args.methods:
         wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
+        if not wanted:
+            err.print("[red]--methods names no method[/red] (see `huiyan detectors`)")
+            return 1
         unknown = [m for m in wanted if m not in reg]
         if unknown:
             err.print(f"[red]unknown method(s): {', '.join(unknown)}[/red] (see `huiyan detectors`)")
@@ -99,10 +101,8 @@ def cmd_analyze(args) -> int:
         detectors = [reg[m]() for m in wanted]
     else:
         detectors = [cls() for cls in reg.values()]
-    try:
-        case = Case(args.case, actor=args.actor)
-    except OSError as e:
-        err.print(f"[red]case folder {args.case} cannot be used: {e}[/red]")
+    case = _open_case(args)
+    if case is None:
         return 1
     inputs = list(expand_inputs(args.paths))
     results = []
@@ -187,10 +187,30 @@ def cmd_detectors(args) -> int:
     return 0
 
 
-def cmd_custody_verify(args) -> int:
-    from huiyan.intake import Case
+def _open_case(args, *, existing: bool = False):
+    """The case of `--case` (or the default case), or None after saying on stderr why it cannot be
+    used. `existing=True` (custody commands) refuses to create a case folder that is not there, so
+    a mistyped path is never reported as an intact, empty custody log."""
+    from pathlib import Path
 
-    case = Case(args.case, actor=args.actor)
+    from huiyan.intake import Case
+    from huiyan.intake.store import default_case_dir
+
+    root = Path(args.case) if args.case else default_case_dir()
+    if existing and not any((root / n).exists() for n in ("custody.jsonl", "custody.head", "evidence")):
+        print(f"huiyan: no case at {root} (no custody log, no evidence store)", file=sys.stderr)
+        return None
+    try:
+        return Case(root, actor=args.actor)
+    except OSError as e:
+        print(f"huiyan: case folder {root} cannot be used: {e}", file=sys.stderr)
+        return None
+
+
+def cmd_custody_verify(args) -> int:
+    case = _open_case(args, existing=True)
+    if case is None:
+        return 1
     problems = case.verify()
     n = len(case.log.entries()) if not problems else None
     if not problems:
@@ -198,7 +218,7 @@ def cmd_custody_verify(args) -> int:
         return 0
     print(f"custody BROKEN in {case.root}:", file=sys.stderr)
     first = problems[0]
-    print(f"first broken entry: {first.seq if first.seq is not None else '-'}: {first.message}")
+    print(f"first broken entry: {first.seq if first.seq is not None else '-'}: {first.message}")  # stdout: parsable
     for p in problems[1:]:
         print(f"  also: {p.message}", file=sys.stderr)
     return 3
@@ -207,9 +227,16 @@ def cmd_custody_verify(args) -> int:
 def cmd_custody_show(args) -> int:
     import json
 
-    from huiyan.intake import Case
-
-    for e in Case(args.case, actor=args.actor).log.entries():
+    case = _open_case(args, existing=True)
+    if case is None:
+        return 1
+    try:
+        entries = case.log.entries()
+    except json.JSONDecodeError as e:
+        print(f"huiyan: custody log {case.log.path} is corrupt ({e}); `huiyan custody verify` names the "
+              "broken entry", file=sys.stderr)
+        return 3
+    for e in entries:
         print(json.dumps(e, ensure_ascii=False))
     return 0
 

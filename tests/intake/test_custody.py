@@ -138,3 +138,32 @@ def test_concurrent_analyze_runs_keep_log_intact(tmp_path, photo_rgb):
     entries = c.log.entries()
     assert len(entries) == 3 * 6 * 2  # intake + analysis per file per run
     assert len([p for p in (case / "evidence").rglob("*") if p.is_file()]) == 6
+
+
+def test_evidence_without_its_log_is_not_intact(filled_case, capsys):
+    """Deleting the log and its head must not leave a store that verifies as intact."""
+    filled_case.log.path.unlink()
+    filled_case.log.head_path.unlink()
+    problems = filled_case.verify()
+    assert problems and all("not recorded in the custody log" in p.message for p in problems)
+    assert main(["custody", "verify", "--case", str(filled_case.root)]) == 3
+
+
+def test_custody_commands_on_a_missing_or_unusable_case(tmp_path, capsys):
+    missing = tmp_path / "no-such-case"
+    assert main(["custody", "verify", "--case", str(missing)]) == 1
+    assert main(["custody", "show", "--case", str(missing)]) == 1
+    assert not missing.exists()  # verifying never creates a case
+    assert "no case at" in capsys.readouterr().err
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    assert main(["analyze", "--case", str(not_a_dir), str(not_a_dir)]) == 1
+    assert "cannot be used" in capsys.readouterr().err
+
+
+def test_show_on_a_corrupt_log_is_an_error_not_a_traceback(filled_case, capsys):
+    with open(filled_case.log.path, "a") as fh:
+        fh.write("{not json\n")
+    assert main(["custody", "show", "--case", str(filled_case.root)]) == 3
+    assert "corrupt" in capsys.readouterr().err
+    assert main(["custody", "verify", "--case", str(filled_case.root)]) == 3

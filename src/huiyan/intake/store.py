@@ -15,6 +15,7 @@ and renamed into place, so an interrupted run never leaves a partial original.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -88,4 +89,23 @@ class Case:
             return self.log.append(action, actor=self.actor, **fields)
 
     def verify(self):
-        return self.log.verify(self.root)
+        """The custody log's problems, plus stored originals that no intake entry records (an
+        evidence store whose log was deleted or replaced must not verify as intact)."""
+        from huiyan.intake.custody import Problem
+
+        problems = self.log.verify(self.root)
+        if self.evidence.is_dir():
+            recorded = set()
+            if self.log.path.exists():
+                for line in self.log.path.read_bytes().splitlines():
+                    try:
+                        e = json.loads(line)
+                    except json.JSONDecodeError:  # already reported by the chain check
+                        continue
+                    if isinstance(e, dict) and e.get("action") == "intake":
+                        recorded.add(e.get("stored"))
+            for p in sorted(self.evidence.glob("*/*")):
+                rel = p.relative_to(self.root).as_posix()
+                if p.is_file() and ".tmp" not in p.name and rel not in recorded:
+                    problems.append(Problem(None, f"stored original {rel} is not recorded in the custody log"))
+        return problems
