@@ -244,8 +244,8 @@ def cmd_custody_show(args) -> int:
 def cmd_report(args) -> int:
     try:
         from huiyan.report.cli import run
-    except ImportError:
-        print("huiyan report: the report module is not available in this build", file=sys.stderr)
+    except ImportError as e:  # name the missing module: a broken install must not look like a missing feature
+        print(f"huiyan report: the report module cannot be loaded ({e})", file=sys.stderr)
         return 1
     return run(args)
 
@@ -253,8 +253,8 @@ def cmd_report(args) -> int:
 def cmd_bench(args) -> int:
     try:
         from huiyan.bench.cli import run
-    except ImportError:
-        print("huiyan bench: the evaluation harness is not available in this build", file=sys.stderr)
+    except ImportError as e:  # name the missing module: a broken install must not look like a missing feature
+        print(f"huiyan bench: the evaluation harness cannot be loaded ({e})", file=sys.stderr)
         return 1
     return run(args)
 
