@@ -79,3 +79,32 @@ def test_augmentation_is_deterministic_and_recompresses():
     r = lcp.apply_protocol(rgb, "resized")
     assert r.shape == (60, 80, 3)
     assert lcp.apply_protocol(rgb, "stripped") is rgb
+
+
+def test_nested_choice_prefers_the_recipe_that_carries_the_signal():
+    rng = np.random.default_rng(5)
+    rows = []
+    for k, gen in enumerate(["A", "B", "C", "D"]):
+        rows += [{"y": 1, "gen": gen, "src": f"g{k}"} for _ in range(6)]
+    rows += [{"y": 0, "gen": "", "src": f"r{k}"} for k in range(4) for _ in range(6)]
+    d = np.zeros(16)
+    d[0] = 1.0
+    emb = {"noise": {}, "signal": {}}
+    for i, r in enumerate(rows):
+        for p in ["aug0", "aug1", *lcp.PROTOCOLS]:
+            emb["noise"][(i, p)] = rng.normal(size=(3, 16))
+            emb["signal"][(i, p)] = rng.normal(size=(3, 16)) + 2.0 * (2 * r["y"] - 1) * d
+    recipe, l2, table = lcp.choose(rows, list(range(len(rows))), emb, ["aug0", "aug1"])
+    assert recipe == "signal" and l2 in lcp.L2_GRID
+    assert len(table) == 2 * len(lcp.L2_GRID)
+    assert min(t["mean_auc"] for t in table.values() if t["recipe"] == "signal") > 0.9
+    assert max(t["mean_auc"] for t in table.values() if t["recipe"] == "noise") < 0.8
+
+
+def test_test_protocols_are_the_harness_transform():
+    from huiyan.bench.protocols import protocol_pixels
+
+    rgb = np.random.default_rng(4).integers(0, 256, (101, 151, 3), dtype=np.uint8)
+    for p in ("laundered", "resized"):
+        assert np.array_equal(lcp.apply_protocol(rgb, p), protocol_pixels(rgb, p))
+    assert lcp.apply_protocol(rgb, "resized").shape == (50, 75, 3)  # w // 2, not rounded

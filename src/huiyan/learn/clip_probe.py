@@ -43,7 +43,12 @@ PROTOCOLS = ("delivered", "laundered", "resized")
 AUG_COPIES = 2
 L2_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)  # fixed before any outer result (penalty per unit of mean loss)
 INNER_FOLDS = 4
-CROP_RECIPE = f"short{cp.SHORT_SIDE}-crop{cp.CROP}x3-bicubic-v1"
+# candidate input recipes, fixed before any run of this version; the nested CV picks one per fold
+RECIPE_CANDIDATES = ("global3", "native3", "native3+global3")
+VIEW_CACHE = {"global": f"short{cp.SHORT_SIDE}-crop{cp.CROP}x3-bicubic-v1", "native": f"native{cp.CROP}x3-v1"}
+# augmentation pre-cap per view: the global view sees 256 px anyway; native crops must see the
+# image's own pixel scale, so only very large images are brought down first
+AUG_CAP = {"global": 2048, "native": 4096}
 
 
 # data -----------------------------------------------------------------------------------------
@@ -66,6 +71,7 @@ def load_rows(data_dir: Path, labels=("real", "generated", "tampered", "deepfake
                     "src": source_group(r["source"]),
                     "fmt": r["format"],
                     "sha256": r["sha256"],
+                    "odd_size": int(r.get("width") or 0) % 2 == 1 or int(r.get("height") or 0) % 2 == 1,
                 }
             )
     return rows
@@ -88,30 +94,37 @@ def _resize(rgb: np.ndarray, f: float) -> np.ndarray:
     return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
 
 
-def apply_protocol(rgb: np.ndarray, protocol: str, seed_key: str = "") -> np.ndarray:
-    """Test protocols and the training augmentation `aug<k>` (seeded by the file hash)."""
-    if protocol in ("delivered", "stripped"):
-        return rgb
-    if protocol == "laundered":
-        return _jpeg(rgb, 90)
-    if protocol == "resized":
-        return _jpeg(_resize(rgb, 0.5), 90)
+def apply_protocol(rgb: np.ndarray, protocol: str, seed_key: str = "", cap: int = AUG_CAP["global"]) -> np.ndarray:
+    """Test protocols (the harness's own transform, `huiyan.bench.protocols.protocol_pixels`) and
+    the training augmentation `aug<k>` (seeded by the file hash): an image larger than `cap` px is
+    first brought to `cap` (bounds the work), then resized by U(0.5, 1.5) with Lanczos and
+    re-encoded as JPEG at quality U(60, 100), 4:2:0."""
     if protocol.startswith("aug"):
         seed = int(hashlib.sha256(f"{seed_key}:{protocol}".encode()).hexdigest()[:8], 16)
         rng = np.random.default_rng(seed)
-        # bound the work on huge images: anything over 2048 px is first brought to 2048 (the
-        # encoder sees 256 px anyway)
         h, w = rgb.shape[:2]
-        if max(h, w) > 2048:
-            rgb = _resize(rgb, 2048 / max(h, w))
+        if max(h, w) > cap:
+            rgb = _resize(rgb, cap / max(h, w))
         f = float(rng.uniform(0.5, 1.5))
         q = int(rng.integers(60, 101))
         return _jpeg(_resize(rgb, f), q)
-    raise ValueError(f"unknown protocol {protocol!r}")
+    from huiyan.bench.protocols import protocol_pixels
+
+    return protocol_pixels(rgb, protocol)
 
 
-def cached_embedding(row: dict, protocol: str, cache: Path, rgb_cache: dict | None = None) -> np.ndarray:
-    f = cache / f"{row['sha256']}_{protocol}_{CROP_RECIPE}.npy"
+def _cache_file(cache: Path, row: dict, protocol: str, view: str) -> Path:
+    key = protocol
+    if protocol == "resized" and row.get("odd_size"):
+        # before the protocols were unified this trainer halved sizes with round-half-to-even;
+        # for even sizes that equals the harness's w // 2, so only odd-sized images get new entries
+        key = "resized2"
+    return cache / f"{row['sha256']}_{key}_{VIEW_CACHE[view]}.npy"
+
+
+def cached_view(row: dict, protocol: str, view: str, cache: Path, rgb_cache: dict | None = None) -> np.ndarray:
+    """3 x 512 embeddings of one view of one image under one protocol, cached on disk."""
+    f = _cache_file(cache, row, protocol, view)
     if f.is_file():
         return np.load(f)
     from huiyan.media.image import decode_rgb
@@ -123,7 +136,7 @@ def cached_embedding(row: dict, protocol: str, cache: Path, rgb_cache: dict | No
         if rgb_cache is not None:
             rgb_cache.clear()
             rgb_cache[row["sha256"]] = rgb
-    e = cp.embed(apply_protocol(rgb, protocol, row["sha256"]))
+    e = cp.embed_view(apply_protocol(rgb, protocol, row["sha256"], AUG_CAP[view]), view)
     cache.mkdir(parents=True, exist_ok=True)
     tmp = f.with_name(f.name + ".tmp.npy")
     np.save(tmp, e.astype(np.float32))
@@ -131,10 +144,17 @@ def cached_embedding(row: dict, protocol: str, cache: Path, rgb_cache: dict | No
     return e
 
 
+def cached_embedding(row: dict, protocol: str, cache: Path, rgb_cache: dict | None = None, recipe: str = cp.DEFAULT_RECIPE) -> np.ndarray:
+    """N_crops x 512 embeddings of an image under a recipe (its views stacked in recipe order)."""
+    return np.concatenate([cached_view(row, protocol, v, cache, rgb_cache) for v in cp.RECIPES[recipe]])
+
+
 # logistic regression ---------------------------------------------------------------------------
-def fit_logreg(X: np.ndarray, y: np.ndarray, l2: float, w: np.ndarray | None = None) -> cp.LinearProbe:
+def fit_logreg(X: np.ndarray, y: np.ndarray, l2: float, w: np.ndarray | None = None, init: cp.LinearProbe | None = None) -> cp.LinearProbe:
     """L2-regularised logistic regression on standardised X (weighted mean log-loss + l2/2 |w|^2,
-    bias not penalised), solved with L-BFGS. Returns a probe on the raw features."""
+    bias not penalised), solved with L-BFGS. Returns a probe on the raw features. `init`: a probe
+    fitted on the same X and w (warm start along the L2 grid; the problem is convex, so only the
+    number of iterations changes)."""
     from scipy.optimize import minimize
 
     X = np.asarray(X, np.float64)
@@ -155,7 +175,8 @@ def fit_logreg(X: np.ndarray, y: np.ndarray, l2: float, w: np.ndarray | None = N
         g = np.concatenate([Z.T @ s + l2 * beta, [s.sum()]])
         return loss, g
 
-    res = minimize(f, np.zeros(d + 1), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
+    x0 = np.zeros(d + 1) if init is None else np.concatenate([init.weight, [init.bias]])
+    res = minimize(f, x0, jac=True, method="L-BFGS-B", options={"maxiter": 2000})
     return cp.LinearProbe(mean, std, res.x[:d], float(res.x[d]))
 
 
@@ -224,27 +245,56 @@ def image_logit(probe: cp.LinearProbe, e: np.ndarray) -> float:
     return float(probe.logits(e).mean())
 
 
-def choose_l2(rows, idx, emb, train_protos, test_proto="delivered") -> tuple[float, dict]:
-    """Nested CV: pooled inner out-of-fold AUC for each L2 strength of the grid."""
+def choose(rows, idx, emb: dict, train_protos, test_protos=PROTOCOLS) -> tuple[str, float, dict]:
+    """Nested CV inside the training indices `idx`: for every candidate recipe (keys of `emb`,
+    each {(image, protocol): crops x 512}) and L2 strength of the grid, the pooled out-of-fold
+    AUC of a source-grouped inner CV, averaged over the test protocols. Returns the best
+    (recipe, l2) and the table; ties go to the stronger L2, then to the earlier recipe."""
     inner = inner_split(rows, idx)
-    res = {}
-    for l2 in L2_GRID:
-        pos, neg = [], []
-        for k in range(INNER_FOLDS):
-            tr = [i for i, f in zip(idx, inner, strict=True) if f != k]
-            te = [i for i, f in zip(idx, inner, strict=True) if f == k]
-            te_srcs = {rows[i]["src"] for i in te}
-            te_gens = {rows[i]["gen"] for i in te if rows[i]["y"] == 1}
-            tr = [i for i in tr if not (rows[i]["y"] == 1 and rows[i]["gen"] in te_gens) and rows[i]["src"] not in te_srcs]
-            if not te or len({rows[i]["y"] for i in tr}) < 2:
-                continue
-            X, y, w = _design(rows, tr, emb, train_protos)
-            probe = fit_logreg(X, y, l2, w)
-            for i in te:
-                (pos if rows[i]["y"] == 1 else neg).append(image_logit(probe, emb[(i, test_proto)]))
-        res[l2] = auc(pos, neg)
-    best = max(L2_GRID, key=lambda l2: (np.nan_to_num(res[l2], nan=-1), l2))
-    return best, res
+    splits = []
+    for k in range(INNER_FOLDS):
+        tr = [i for i, f in zip(idx, inner, strict=True) if f != k]
+        te = [i for i, f in zip(idx, inner, strict=True) if f == k]
+        te_srcs = {rows[i]["src"] for i in te}
+        te_gens = {rows[i]["gen"] for i in te if rows[i]["y"] == 1}
+        tr = [i for i in tr if not (rows[i]["y"] == 1 and rows[i]["gen"] in te_gens) and rows[i]["src"] not in te_srcs]
+        if te and len({rows[i]["y"] for i in tr}) == 2:
+            splits.append((tr, te))
+    table: dict = {}
+    for rc, e in emb.items():
+        pos = {l2: {p: [] for p in test_protos} for l2 in L2_GRID}
+        neg = {l2: {p: [] for p in test_protos} for l2 in L2_GRID}
+        for tr, te in splits:
+            X, y, w = _design(rows, tr, e, train_protos)
+            probe = None
+            for l2 in sorted(L2_GRID, reverse=True):  # strong to weak, warm-started
+                probe = fit_logreg(X, y, l2, w, init=probe)
+                for i in te:
+                    for p in test_protos:
+                        (pos if rows[i]["y"] == 1 else neg)[l2][p].append(image_logit(probe, e[(i, p)]))
+        for l2 in L2_GRID:
+            per = {p: auc(pos[l2][p], neg[l2][p]) for p in test_protos}
+            table[f"{rc}|{l2}"] = {"recipe": rc, "l2": l2, "mean_auc": float(np.nanmean(list(per.values()))) if splits else float("nan"), **per}
+    order = list(emb)
+    best = max(table.values(), key=lambda t: (np.nan_to_num(t["mean_auc"], nan=-1), t["l2"], -order.index(t["recipe"])))
+    return best["recipe"], best["l2"], table
+
+
+def logo(rows, emb: dict, train_protos, log=print) -> tuple[dict, list[dict]]:
+    """Leave-one-group-out logits {(image, protocol): logit} with the recipe and L2 chosen by
+    `choose` inside every outer training set."""
+    logits: dict = {}
+    fold_info = []
+    for name, test, train in outer_folds(rows):
+        rc, l2, inner = choose(rows, train, emb, train_protos)
+        X, y, w = _design(rows, train, emb[rc], train_protos)
+        probe = fit_logreg(X, y, l2, w)
+        for i in test:
+            for p in PROTOCOLS:
+                logits[(i, p)] = image_logit(probe, emb[rc][(i, p)])
+        fold_info.append({"fold": name, "n_test": len(test), "n_train": len(train), "recipe": rc, "l2": l2, "inner": inner})
+        log(f"fold {name}: test {len(test)} train {len(train)} recipe {rc} l2 {l2}")
+    return logits, fold_info
 
 
 # main -------------------------------------------------------------------------------------------
@@ -328,6 +378,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--logo", type=Path, default=Path("models/clip_probe_logo.json"),
                     help="out-of-fold score rows read by the evaluation harness (huiyan.bench)")
     ap.add_argument("--embed-only", action="store_true", help="only fill the embedding cache")
+    ap.add_argument("--per-recipe", action="store_true",
+                    help="also score every candidate recipe alone (post hoc, reported, not used to choose)")
+    ap.add_argument("--recipes", nargs="+", default=list(RECIPE_CANDIDATES), choices=list(cp.RECIPES),
+                    help="candidate input recipes, chosen by the nested CV (default: all candidates)")
     a = ap.parse_args(argv)
     t0 = time.time()
     enc = cp.encoder_path()
@@ -337,52 +391,61 @@ def main(argv: list[str] | None = None) -> int:
     rows = [r for r in rows_all if r["y"] >= 0]
     other = [r for r in rows_all if r["y"] < 0]
     train_protos = [f"aug{k}" for k in range(AUG_COPIES)]
-    emb: dict = {}
+    views = sorted({v for rc in a.recipes for v in cp.RECIPES[rc]})
+    emb: dict = {rc: {} for rc in a.recipes}
     rgb_cache: dict = {}
     for n, r in enumerate(rows):
         for p in list(PROTOCOLS) + train_protos:
-            emb[(n, p)] = cached_embedding(r, p, a.cache, rgb_cache)
+            vs = {v: cached_view(r, p, v, a.cache, rgb_cache) for v in views}
+            for rc in a.recipes:
+                emb[rc][(n, p)] = np.concatenate([vs[v] for v in cp.RECIPES[rc]])
         if n % 10 == 0:
             print(f"[{time.time() - t0:6.0f}s] embedded {n + 1}/{len(rows)}", flush=True)
-    emb_other = {}
+    emb_other: dict = {rc: {} for rc in a.recipes}
     for n, r in enumerate(other):
         for p in PROTOCOLS:
-            emb_other[(n, p)] = cached_embedding(r, p, a.cache, rgb_cache)
+            vs = {v: cached_view(r, p, v, a.cache, rgb_cache) for v in views}
+            for rc in a.recipes:
+                emb_other[rc][(n, p)] = np.concatenate([vs[v] for v in cp.RECIPES[rc]])
     print(f"[{time.time() - t0:6.0f}s] embeddings done", flush=True)
     if a.embed_only:
         return 0
 
-    # leave-one-group-out with nested choice of L2
-    logits: dict = {}
-    fold_info = []
-    for name, test, train in outer_folds(rows):
-        l2, inner = choose_l2(rows, train, emb, train_protos)
-        X, y, w = _design(rows, train, emb, train_protos)
-        probe = fit_logreg(X, y, l2, w)
-        for i in test:
-            for p in PROTOCOLS:
-                logits[(i, p)] = image_logit(probe, emb[(i, p)])
-        fold_info.append({"fold": name, "n_test": len(test), "n_train": len(train), "l2": l2, "inner_auc": inner})
-        print(f"[{time.time() - t0:6.0f}s] fold {name}: test {len(test)} train {len(train)} l2 {l2}", flush=True)
+    # leave-one-group-out with nested choice of recipe and L2
+    def log(msg):
+        print(f"[{time.time() - t0:6.0f}s] {msg}", flush=True)
+
+    logits, fold_info = logo(rows, emb, train_protos, log)
     probs = {k: float(1 / (1 + np.exp(-v))) for k, v in logits.items()}
     results = {p: summarize(rows, probs, p) for p in PROTOCOLS}
+    post_hoc = {}
+    if a.per_recipe and len(emb) > 1:
+        # each candidate alone (L2 still nested): reported after the nested choice, never used for it
+        for rc in emb:
+            lg, _ = logo(rows, {rc: emb[rc]}, train_protos, log)
+            pr = {k: float(1 / (1 + np.exp(-v))) for k, v in lg.items()}
+            post_hoc[rc] = {"per_image": {rows[i]["name"]: {p: pr[(i, p)] for p in PROTOCOLS} for i in range(len(rows))},
+                            **{p: summarize(rows, pr, p) for p in PROTOCOLS}}
 
     # final probe on everything
     all_idx = list(range(len(rows)))
-    l2, inner = choose_l2(rows, all_idx, emb, train_protos)
-    X, y, w = _design(rows, all_idx, emb, train_protos)
+    recipe, l2, inner = choose(rows, all_idx, emb, train_protos)
+    log(f"final: recipe {recipe} l2 {l2}")
+    X, y, w = _design(rows, all_idx, emb[recipe], train_protos)
     probe = fit_logreg(X, y, l2, w)
     other_scores = {}
     for n, r in enumerate(other):
         for p in PROTOCOLS:
-            other_scores.setdefault(p, {}).setdefault(r["label"], []).append(_sigmoid_list(probe, emb_other[(n, p)]))
+            other_scores.setdefault(p, {}).setdefault(r["label"], []).append(_sigmoid_list(probe, emb_other[recipe][(n, p)]))
     other_summary = {
         p: {lab: {"n": len(v), "median": float(np.median(v)), "q10": float(np.quantile(v, 0.1)), "q90": float(np.quantile(v, 0.9))} for lab, v in d.items()}
         for p, d in other_scores.items()
     }
     # operating point: lowest threshold with out-of-sample real FPR <= 1% under every protocol
     thr = max(results[p]["threshold_1pct_fpr"] for p in PROTOCOLS)
-    op = {"threshold": round(float(np.nextafter(thr, 1.0)), 6), "rule": "out-of-sample real FPR <= 1% under delivered, laundered and resized"}
+    # smallest 6-decimal value strictly above it (rounding to 6 decimals could fall back onto
+    # the highest real score, e.g. two real files with identical pixels)
+    op = {"threshold": float(np.floor(thr * 1e6) + 1) / 1e6, "rule": "out-of-sample real FPR <= 1% under delivered, laundered and resized"}
     op["per_protocol"] = {
         p: {
             "fpr": float(np.mean([probs[(i, p)] >= op["threshold"] for i, r in enumerate(rows) if r["y"] == 0])),
@@ -398,15 +461,19 @@ def main(argv: list[str] | None = None) -> int:
         "data_version": manifest_sha256(a.data),
         "recipe": {
             "feature": "CLIP ViT-B/16 image_embeds (512-d), L2-normalised per crop",
-            "crops": CROP_RECIPE,
-            "training_copies": f"{AUG_COPIES} per image, each: resize x U(0.5,1.5) Lanczos then JPEG q U(60,100) 4:2:0, both classes",
+            "crop_recipe": recipe,
+            "crop_recipe_candidates": list(emb),
+            "views": {v: VIEW_CACHE[v] for v in cp.RECIPES[recipe]},
+            "training_copies": f"{AUG_COPIES} per image, each: resize x U(0.5,1.5) Lanczos then JPEG q U(60,100) 4:2:0, both classes "
+                               f"(images above {AUG_CAP} px first brought to that size, per view)",
             "training_images": {"real": sum(r["y"] == 0 for r in rows), "generated": sum(r["y"] == 1 for r in rows)},
             "tampered_deepfake_trained_on": False,
             "model": "L2-regularised logistic regression on standardised features, class-balanced weights, L-BFGS",
             "l2_grid": list(L2_GRID),
-            "l2_selection": f"nested: pooled out-of-fold AUC of a {INNER_FOLDS}-fold source-grouped inner CV inside each training set",
+            "selection": f"nested: recipe and L2 by the pooled out-of-fold AUC (mean over {', '.join(PROTOCOLS)}) of a "
+                         f"{INNER_FOLDS}-fold source-grouped inner CV inside each training set",
             "l2_final": l2,
-            "l2_final_inner_auc": inner,
+            "inner_final": {k: {kk: (round(vv, 4) if isinstance(vv, float) else vv) for kk, vv in v.items()} for k, v in inner.items()},
             "score": "sigmoid of the mean crop logit",
         },
         "operating_point": op,
@@ -414,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
             "scheme": "leave-one-generator-family-out for generated (also without their sources), leave-one-source-out for real",
             "protocols": {p: {k: v for k, v in results[p].items()} for p in PROTOCOLS},
             "tampered_deepfake_scores_by_final_probe": other_summary,
-            "folds": [{k: v for k, v in f.items() if k != "inner_auc"} for f in fold_info],
+            "folds": [{k: v for k, v in f.items() if k != "inner"} for f in fold_info],
         },
     }
     a.out.parent.mkdir(parents=True, exist_ok=True)
@@ -424,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         for i, r in enumerate(rows)
     ]
     a.results.parent.mkdir(parents=True, exist_ok=True)
-    a.results.write_text(json.dumps({"per_image": per_image, "folds": fold_info, "other": other_scores}, indent=1) + "\n")
+    a.results.write_text(json.dumps({"per_image": per_image, "folds": fold_info, "other": other_scores, "post_hoc_fixed_recipe": post_hoc}, indent=1) + "\n")
     write_logo_rows(per_image, a.logo)
     if a.tables:
         a.tables.write_text(results_tables(meta))

@@ -44,9 +44,31 @@ def test_crop_boxes_cover_centre_and_ends():
 
 
 def test_clip_crops_shape_and_normalisation():
-    x = cp.clip_crops(np.full((100, 150, 3), 255, np.uint8))
+    (x,) = cp.clip_crops(np.full((100, 150, 3), 255, np.uint8))
     assert x.shape == (3, 3, 224, 224)
     np.testing.assert_allclose(x[0, :, 0, 0], (1 - cp.CLIP_MEAN) / cp.CLIP_STD, rtol=1e-5)
+    views = cp.clip_crops(np.full((300, 400, 3), 0, np.uint8), "native3+global3")
+    assert [v.shape for v in views] == [(3, 3, 224, 224)] * 2
+    with pytest.raises(ValueError):
+        cp.clip_crops(np.zeros((300, 400, 3), np.uint8), "nope")
+
+
+def test_native_view_keeps_pixel_grid_global_view_resamples():
+    # a 1-px checkerboard survives only when nothing is resampled
+    yy, xx = np.mgrid[0:600, 0:800]
+    rgb = np.repeat((((yy + xx) % 2) * 255).astype(np.uint8)[..., None], 3, axis=2)
+    native = cp.view_crops(rgb, "native")
+    glob = cp.view_crops(rgb, "global")
+    lo, hi = (0 - cp.CLIP_MEAN[0]) / cp.CLIP_STD[0], (1 - cp.CLIP_MEAN[0]) / cp.CLIP_STD[0]
+    assert np.allclose(np.unique(native[:, 0]), [lo, hi], atol=1e-5)  # still exactly black/white
+    assert np.abs(np.diff(native[0, 0], axis=1)).mean() > 0.9 * (hi - lo)
+    assert np.abs(np.diff(glob[0, 0], axis=1)).mean() < 0.2 * (hi - lo)  # averaged to grey
+    # native crops of a large image come from the centre and the ends of the long axis
+    ramp = np.repeat(np.linspace(0, 255, 800)[None, :, None], 600, axis=0).repeat(3, axis=2).astype(np.uint8)
+    n = cp.view_crops(ramp, "native")[:, 0, 0, 0]
+    assert n[1] < n[0] < n[2]
+    # an image below 224 px is upscaled to 224 on its short side, not padded
+    assert cp.view_crops(np.full((100, 150, 3), 9, np.uint8), "native").shape == (3, 3, 224, 224)
 
 
 def test_probe_maps_planted_direction():
@@ -95,7 +117,9 @@ def test_deterministic_in_range_and_video_stills(tmp_path):
     b = det.run(_item(tmp_path, rgb, "b.png"))
     assert a.applicable and 0.0 <= a.score <= 1.0
     assert a.score == pytest.approx(b.score, abs=1e-9)
-    assert len(a.details["crop_logits"]) == 3
+    recipe = cp._probe_json().get("recipe", {}).get("crop_recipe", cp.DEFAULT_RECIPE)
+    assert a.details["crop_recipe"] == recipe
+    assert len(a.details["crop_logits"]) == 3 * len(cp.RECIPES[recipe])
     assert a.category == "fully_generated" and a.llr == 0.0
     # a "video" whose stills are all this image averages to the same embedding
     video = SimpleNamespace(media_type="video", frames=SimpleNamespace(stills=[(0.0, rgb), (1.0, rgb)]))
@@ -120,3 +144,4 @@ def test_real_files_from_shared_data():
         f = det.run(Item(p))
         assert f.applicable and 0.0 <= f.score <= 1.0
         assert np.isfinite(f.details["logit"])
+        assert f.details["crop_recipe"] in cp.RECIPES

