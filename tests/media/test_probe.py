@@ -117,3 +117,29 @@ def test_mpo_jpeg_exposes_tables(shared_data):
     m = Item(p).metadata
     assert m.format == "MPO"
     assert m.quantization and m.subsampling
+
+
+def _exif_with_dangling_ifd_pointers() -> bytes:
+    """A little-endian EXIF block whose IFD0 names a camera but points its Exif and GPS IFDs far
+    past the end of the block (a truncated or hand-edited EXIF segment)."""
+    import struct
+
+    entries = [(0x010F, 2, 4, b"Cam\0"), (0x8769, 4, 1, struct.pack("<I", 0xFFFF00)),
+               (0x8825, 4, 1, struct.pack("<I", 0xFFFF00))]
+    b = b"II*\x00" + struct.pack("<IH", 8, len(entries))
+    for tag, typ, cnt, val in entries:
+        b += struct.pack("<HHI", tag, typ, cnt) + val.ljust(4, b"\0")
+    return b"Exif\x00\x00" + b + struct.pack("<I", 0)
+
+
+def test_unreadable_exif_sub_ifds_are_recorded_not_silent(tmp_path):
+    p = tmp_path / "x.jpg"
+    Image.fromarray(np.full((64, 64, 3), 100, np.uint8)).save(p, exif=_exif_with_dangling_ifd_pointers())
+    item = Item(p)
+    m = item.metadata
+    assert m.exif.get("Make") == "Cam"  # what could be read is kept
+    assert m.read_warnings and all(w.startswith("EXIF:") for w in m.read_warnings)
+    assert item.describe()["metadata_warnings"] == m.read_warnings
+    clean = tmp_path / "clean.jpg"
+    Image.fromarray(np.full((64, 64, 3), 100, np.uint8)).save(clean)
+    assert Item(clean).metadata.read_warnings == [] and "metadata_warnings" not in Item(clean).describe()

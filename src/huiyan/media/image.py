@@ -57,12 +57,15 @@ class ImageMetadata:
     progressive: bool = False
     n_frames: int = 1
     info_keys: list[str] = field(default_factory=list)
+    read_warnings: list[str] = field(default_factory=list)  # parts of the container that could not be read
 
 
 _SUBSAMPLING = {0: "4:4:4", 1: "4:2:2", 2: "4:2:0"}
 
 
-def _exif_dict(im) -> tuple[dict[str, Any], dict[str, Any], bytes | None, str | None]:
+def _exif_dict(im, warnings_out: list[str]) -> tuple[dict[str, Any], dict[str, Any], bytes | None, str | None]:
+    """(tags, GPS tags, raw block, error). A sub-IFD (Exif, Interop, GPS) that cannot be read is
+    skipped and named in `warnings_out`, so the loss is recorded rather than silent."""
     from PIL import ExifTags
 
     raw = im.info.get("exif")
@@ -74,8 +77,8 @@ def _exif_dict(im) -> tuple[dict[str, Any], dict[str, Any], bytes | None, str | 
         for ifd_id in (ExifTags.IFD.Exif, ExifTags.IFD.Interop):
             try:
                 ifds.append(exif.get_ifd(ifd_id))
-            except Exception:
-                pass
+            except Exception as e:
+                warnings_out.append(f"EXIF {ifd_id.name} IFD cannot be read ({type(e).__name__}: {e})")
         for ifd in ifds:
             for k, v in ifd.items():
                 name = ExifTags.TAGS.get(k, f"Tag0x{k:04X}")
@@ -83,8 +86,8 @@ def _exif_dict(im) -> tuple[dict[str, Any], dict[str, Any], bytes | None, str | 
         try:
             for k, v in exif.get_ifd(ExifTags.IFD.GPSInfo).items():
                 gps[ExifTags.GPSTAGS.get(k, f"Tag0x{k:04X}")] = _plain(v)
-        except Exception:
-            pass
+        except Exception as e:
+            warnings_out.append(f"EXIF GPSInfo IFD cannot be read ({type(e).__name__}: {e})")
         return tags, gps, raw, None
     except Exception as e:  # corrupt EXIF block: keep the pixels, report the defect
         return tags, gps, raw, f"EXIF block cannot be parsed: {e}"
@@ -147,7 +150,11 @@ def read_metadata(path: Path) -> ImageMetadata:
 
 def _read_metadata(path: Path) -> ImageMetadata:
     with _open(path) as im:
-        tags, gps, raw, err = _exif_dict(im)
+        warns: list[str] = []
+        with warnings.catch_warnings(record=True) as caught:  # Pillow warns (not raises) on bad IFD offsets
+            warnings.simplefilter("always")
+            tags, gps, raw, err = _exif_dict(im, warns)
+        warns += sorted({f"EXIF: {w.message}" for w in caught})
         text: dict[str, str] = {}
         for k, v in (getattr(im, "text", None) or {}).items():
             text[str(k)] = str(v)
@@ -167,8 +174,9 @@ def _read_metadata(path: Path) -> ImageMetadata:
                 from PIL import JpegImagePlugin
 
                 sub = _SUBSAMPLING.get(JpegImagePlugin.get_sampling(im))
-            except Exception:
+            except Exception as e:
                 sub = None
+                warns.append(f"JPEG chroma subsampling cannot be read ({type(e).__name__}: {e})")
         return ImageMetadata(
             format=im.format or "",
             width=im.size[0],
@@ -186,6 +194,7 @@ def _read_metadata(path: Path) -> ImageMetadata:
             progressive=bool(im.info.get("progressive") or im.info.get("progression")),
             n_frames=getattr(im, "n_frames", 1),
             info_keys=sorted(str(k) for k in im.info),
+            read_warnings=warns,
         )
 
 

@@ -176,6 +176,8 @@ class Item:
             if "metadata" in self.__dict__:
                 m = self.metadata
                 d.update(width=m.width, height=m.height, mode=m.mode)
+                if m.exif_error or m.read_warnings:
+                    d["metadata_warnings"] = [w for w in (m.exif_error, *m.read_warnings) if w]
             elif "pixels" in self.__dict__:
                 d.update(height=self.pixels.shape[0], width=self.pixels.shape[1])
         else:
