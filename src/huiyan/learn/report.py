@@ -21,6 +21,23 @@ def _f(x: float | None, nd: int = 3) -> str:
     return f"{x:.{nd}f}"
 
 
+def _group_table(lines: list[str], s: dict, protos: list[str], title: str, first: str,
+                 a: tuple[str, str, int], b: tuple[str, str, int]) -> None:
+    """One row per held-out group that carries metric `a[1]`: columns a then b for every protocol,
+    largest group first. a and b are (column label, key in per_group, decimals)."""
+    lines += [f"### {title}", "",
+              f"| {first} | n | " + " | ".join(f"{a[0]} {p}" for p in protos) + " | "
+              + " | ".join(f"{b[0]} {p}" for p in protos) + " |",
+              "|---|---|" + "---|" * (2 * len(protos))]
+    groups = s[protos[0]]["per_group"]
+    for g in sorted((g for g, v in groups.items() if a[1] in v), key=lambda g: -groups[g]["n"]):
+        row = [g, str(groups[g]["n"])]
+        row += [_f(s[p]["per_group"][g][a[1]], a[2]) for p in protos]
+        row += [_f(s[p]["per_group"][g][b[1]], b[2]) for p in protos]
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+
+
 def results_tables(results: dict, meta: dict) -> str:
     s = results["summary"]
     protos = list(s)
@@ -51,42 +68,11 @@ def results_tables(results: dict, meta: dict) -> str:
             + "."
         )
         lines.append("")
-    lines.append("### Per held-out generator family (AUC against all out-of-sample real images; TPR at 0.5)")
-    lines.append("")
-    lines.append(
-        "| generator | n | "
-        + " | ".join(f"AUC {p}" for p in protos)
-        + " | "
-        + " | ".join(f"TPR {p}" for p in protos)
-        + " |"
-    )
-    lines.append("|---|---|" + "---|" * (2 * len(protos)))
-    gens = [g for g, v in s[protos[0]]["per_group"].items() if "auc_vs_all_real" in v]
-    for g in sorted(gens, key=lambda g: -s[protos[0]]["per_group"][g]["n"]):
-        row = [g, str(s[protos[0]]["per_group"][g]["n"])]
-        row += [_f(s[p]["per_group"][g]["auc_vs_all_real"]) for p in protos]
-        row += [_f(s[p]["per_group"][g]["tpr_at_threshold"], 2) for p in protos]
-        lines.append("| " + " | ".join(row) + " |")
-    lines.append("")
-    lines.append(
-        "### Per held-out real source (false-positive rate at 0.5; AUC of all generated against this source)"
-    )
-    lines.append("")
-    lines.append(
-        "| real source | n | "
-        + " | ".join(f"FPR {p}" for p in protos)
-        + " | "
-        + " | ".join(f"AUC {p}" for p in protos)
-        + " |"
-    )
-    lines.append("|---|---|" + "---|" * (2 * len(protos)))
-    reals = [g for g, v in s[protos[0]]["per_group"].items() if "fpr_at_threshold" in v]
-    for g in sorted(reals, key=lambda g: -s[protos[0]]["per_group"][g]["n"]):
-        row = [g, str(s[protos[0]]["per_group"][g]["n"])]
-        row += [_f(s[p]["per_group"][g]["fpr_at_threshold"], 2) for p in protos]
-        row += [_f(s[p]["per_group"][g]["auc_all_generated_vs_this"]) for p in protos]
-        lines.append("| " + " | ".join(row) + " |")
-    lines.append("")
+    _group_table(lines, s, protos, "Per held-out generator family (AUC against all out-of-sample real images; TPR at 0.5)",
+                 "generator", ("AUC", "auc_vs_all_real", 3), ("TPR", "tpr_at_threshold", 2))
+    _group_table(lines, s, protos,
+                 "Per held-out real source (false-positive rate at 0.5; AUC of all generated against this source)",
+                 "real source", ("FPR", "fpr_at_threshold", 2), ("AUC", "auc_all_generated_vs_this", 3))
     lines.append("### Within one source format (does the score only read the format?)")
     lines.append("")
     lines.append("| source format | generated | real | " + " | ".join(f"AUC {p}" for p in protos) + " |")
