@@ -136,3 +136,19 @@ def test_segments_timeline(tmp_path):
     assert all(0 <= s["score"] <= 1 and s["reason"]["method"] for s in segs)
     saved = [s["frame"] for s in segs if "frame" in s]
     assert saved and all(Path(f).exists() for f in saved)
+
+
+@pytest.mark.parametrize("ext", [".mkv", ".webm"])
+def test_truncated_clip_is_analysed_and_the_loss_is_stated(tmp_path, ext):
+    """A clip cut after 60% of its bytes still decodes (what is there is examined) but the result
+    says that the container promised more: never a silent partial examination."""
+    full = clips.write_clip(tmp_path / f"full{ext}", clips.panning(60, (128, 96)), 15)
+    cut = tmp_path / f"cut{ext}"
+    cut.write_bytes(full.read_bytes()[: int(full.stat().st_size * 0.6)])
+    item = clips.item_for(cut)
+    assert 0 < item.frames.decoded_frames < 60
+    warns = item.describe()["decode_warnings"]
+    assert any("truncated" in w for w in warns)
+    whole = clips.item_for(full)
+    whole.frames  # noqa: B018 - decode
+    assert "decode_warnings" not in whole.describe()

@@ -383,12 +383,15 @@ def test_a_broken_custody_log_is_reported_and_exits_3(tmp_path, inputs):
 
 
 def test_metadata_that_could_not_be_read_is_stated(tmp_path, analysed):
-    """A warning recorded while reading the container (media.metadata_warnings) reaches the report."""
+    """Warnings recorded while reading the file (media.metadata_warnings, media.decode_warnings) reach
+    the report."""
     case, results = analysed
     r = json.loads(json.dumps(results[0]))
     r["media"]["metadata_warnings"] = ["EXIF: Corrupt EXIF data. Expecting to read 2 bytes but only got 0."]
+    r["media"]["decode_warnings"] = ["only 14 of 60 frames could be decoded"]
     zh = _render([r], case, "zh", "html").decode("utf-8")
     en = _render([r], case, "en", "html").decode("utf-8")
     assert "元数据读取问题" in zh and "Corrupt EXIF data" in zh
     assert "Metadata that could not be read" in en
+    assert "解码问题" in zh and "Decoding problems" in en and "only 14 of 60 frames" in en
     assert "Metadata that could not be read" not in _render(results[:1], case, "en", "html").decode("utf-8")

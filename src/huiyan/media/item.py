@@ -183,9 +183,15 @@ class Item:
         else:
             if "video" in self.__dict__:
                 d.update(self.video.summary())
+            warns = list(self.video.read_warnings) if "video" in self.__dict__ else []
             if "frames" in self.__dict__:
                 d["decoded_frames"] = self.frames.decoded_frames
                 d["sampled_windows"] = len(self.frames.windows)
+                if "video" in self.__dict__ and self.frames.decoded_frames < self.video.n_frames:
+                    warns.append(f"only {self.frames.decoded_frames} of {self.video.n_frames} frames could be "
+                                 "decoded: the stream is damaged or ends early, later frames are not examined")
+            if warns:
+                d["decode_warnings"] = warns
         if "faces" in self.__dict__:
             d["faces"] = len(self.faces)
         return d

@@ -56,6 +56,7 @@ class VideoInfo:
     packet_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     frame_durations: np.ndarray | None = None  # animated GIF/WebP: per-frame delay (s)
     backend: str = "pyav"
+    read_warnings: list[str] = field(default_factory=list)  # damage met while probing (kept, not silent)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -175,6 +176,10 @@ def probe_video(path: Path, fmt: str) -> VideoInfo:
         except Exception as e:
             if not sizes:
                 raise MediaError(f"{path}: video data is truncated or corrupt ({e})") from e
+            warns = [f"demuxing stopped after {len(sizes)} packets ({type(e).__name__}: {e}): the file is "
+                     "truncated or damaged, later frames are not examined"]
+        else:
+            warns = []
         if not sizes:
             raise MediaError(f"{path}: the video stream holds no frames")
         fps = float(vs.average_rate or vs.guessed_rate or 0) or 0.0
@@ -186,6 +191,12 @@ def probe_video(path: Path, fmt: str) -> VideoInfo:
             duration = len(sizes) / fps if fps else 0.0
         if not fps and duration:
             fps = len(sizes) / duration
+        pts = np.asarray(times, dtype=float)
+        if duration > 0 and np.isfinite(pts).any():
+            end = float(np.nanmax(pts)) - float(np.nanmin(pts)) + (1.0 / fps if fps else 0.0)
+            if end < 0.9 * duration - 0.5:
+                warns.append(f"the container declares {duration:.2f} s but its video packets end at {end:.2f} s: "
+                             "the file is probably truncated, the missing part is not examined")
         return VideoInfo(
             format=fmt,
             codec=cc.name or "",
@@ -203,6 +214,7 @@ def probe_video(path: Path, fmt: str) -> VideoInfo:
             packet_times=np.asarray(times, dtype=float),
             packet_sizes=np.asarray(sizes, dtype=np.int64),
             packet_keys=np.asarray(keys, dtype=bool),
+            read_warnings=warns,
         )
 
 
@@ -212,6 +224,7 @@ def _probe_animated(path: Path, fmt: str) -> VideoInfo:
     with _open(path) as im:
         n = getattr(im, "n_frames", 1)
         durs = []
+        anim_warns: list[str] = []
         try:
             for i in range(n):
                 im.seek(i)
@@ -221,6 +234,7 @@ def _probe_animated(path: Path, fmt: str) -> VideoInfo:
         except Exception as e:
             if not durs:
                 raise MediaError(f"{path}: animation cannot be decoded ({e})") from e
+            anim_warns.append(f"only {len(durs)} of {n} animation frames can be read ({type(e).__name__}: {e})")
         durs_a = np.asarray(durs, dtype=float)
         total = float(durs_a.sum())
         meta = {}
@@ -243,6 +257,7 @@ def _probe_animated(path: Path, fmt: str) -> VideoInfo:
             packet_keys=np.zeros(len(durs), dtype=bool),
             frame_durations=durs_a,
             backend="pillow",
+            read_warnings=anim_warns,
         )
 
 

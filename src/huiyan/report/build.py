@@ -391,8 +391,9 @@ class _Ctx:
                 rows.append((self.t("resolution"), f"{m.get('width')} × {m.get('height')}"))
             if mt == "image" and m.get("mode"):
                 rows.append((self.t("mode"), str(m["mode"])))
-            if m.get("metadata_warnings"):
-                rows.append((self.t("metadata_warnings"), "; ".join(map(str, m["metadata_warnings"]))[:400]))
+            for key in ("metadata_warnings", "decode_warnings"):
+                if m.get(key):
+                    rows.append((self.t(key), "; ".join(map(str, m[key]))[:400]))
             if mt == "video":
                 for key, label in (("container_format", "container"), ("codec", "codec"), ("fps", "fps"),
                                    ("duration_s", "duration"), ("frames", "frames"),

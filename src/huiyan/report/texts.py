@@ -103,6 +103,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "resolution": {"zh": "分辨率", "en": "Resolution"},
     "mode": {"zh": "色彩模式", "en": "Colour mode"},
     "metadata_warnings": {"zh": "元数据读取问题", "en": "Metadata that could not be read"},
+    "decode_warnings": {"zh": "解码问题", "en": "Decoding problems"},
     "codec": {"zh": "编码", "en": "Codec"},
     "container": {"zh": "封装格式", "en": "Container"},
     "fps": {"zh": "帧率", "en": "Frame rate"},
