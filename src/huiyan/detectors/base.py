@@ -6,7 +6,7 @@ declares which media types it applies to and which inputs it needs; the runner
 detector. A detector never opens files, never writes outside its `Finding` (except artifacts
 through `item.artifact_path`), and can be run alone::
 
-    finding = get_detector("provenance.exif_basic").run(item)
+    finding = get_detector("provenance.camera_exif").run(item)
 
 A Finding's `score` is the method's own evidence value (higher = more evidence of generation or
 manipulation); `llr` is the calibrated log-likelihood ratio (manipulated vs camera original),
@@ -51,10 +51,6 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class DetectorError(Exception):
-    """A detector could not complete on an item it declared applicable."""
 
 
 class Detector:
