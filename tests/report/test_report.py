@@ -333,6 +333,14 @@ def test_command_reuses_analyze_json_results_from_the_same_case(tmp_path, inputs
     assert "不出具意见" in _pdftotext(other)
     # usage: neither PATHs nor results
     assert main(["report", "-o", str(tmp_path / "x.pdf"), "--case", str(case_dir)]) == 1
+    # a results file whose opinion was edited after the analysis: an error, not the edited opinion
+    edited = json.loads(lines.splitlines()[0])
+    edited["verdict"], edited["score"] = "authentic", 0.01
+    forged = tmp_path / "forged.jsonl"
+    forged.write_text(json.dumps(edited, ensure_ascii=False) + "\n", encoding="utf-8")
+    html = tmp_path / "forged.html"
+    assert main(["report", "--results", str(forged), "-o", str(html), "--case", str(case_dir)]) == 2
+    assert "do not match any analysis recorded" in html.read_text(encoding="utf-8")
 
 
 def test_calibration_versions_error_rates_and_bands_are_reported(analysed, tmp_path):

@@ -75,7 +75,14 @@ def load_results(path: str, case) -> list[dict[str, Any]]:
     """
     from huiyan.intake.custody import sha256_file
 
-    taken = {e.get("sha256") for e in case.log.entries() if e.get("action") == "intake"}
+    entries = case.log.entries()
+    taken = {e.get("sha256") for e in entries if e.get("action") == "intake"}
+    # (verdict, score) of every analysis the custody log recorded, per SHA-256: a results file whose
+    # opinion was edited after `analyze` must not become a report
+    analysed: dict[str, set] = {}
+    for e in entries:
+        if e.get("action") == "analysis" and e.get("sha256"):
+            analysed.setdefault(e["sha256"], set()).add((e.get("verdict"), e.get("score")))
     results = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -96,6 +103,11 @@ def load_results(path: str, case) -> list[dict[str, Any]]:
                 r["verdict"] = None
             elif sha256_file(stored)[0] != sha:
                 r["errors"].append(f"{r['path']}: the stored copy no longer matches its SHA-256")
+                r["verdict"] = None
+            elif (r.get("verdict"), r.get("score")) not in analysed.get(sha, set()):
+                r["errors"].append(f"{r['path']}: its verdict and score do not match any analysis recorded in the "
+                                   f"custody log of case {case.root}; the results file was edited or comes from "
+                                   "elsewhere")
                 r["verdict"] = None
         results.append(r)
     return results
