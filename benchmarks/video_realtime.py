@@ -34,9 +34,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def make_clip(path: Path, seconds: float, fps: int = 30, size: tuple[int, int] = (1920, 1080)) -> Path:
-    import av
     import cv2
     from skimage import data
+
+    from huiyan.samples import encode_h264
 
     w, h = size
     rng = np.random.default_rng(0)
@@ -44,20 +45,14 @@ def make_clip(path: Path, seconds: float, fps: int = 30, size: tuple[int, int] =
     tex = cv2.GaussianBlur(rng.uniform(0, 255, (h // 4, (w + 2 * n) // 4, 3)).astype(np.float32), (0, 0), 2)
     tex = cv2.resize(tex, ((w + 2 * n), h), interpolation=cv2.INTER_LINEAR)
     face = cv2.resize(data.astronaut(), (720, 720), interpolation=cv2.INTER_CUBIC).astype(np.float32)
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=fps)
-        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-        s.options = {"crf": "20", "preset": "veryfast"}
+    def frames():
         for i in range(n):
             f = tex[:, 2 * i:2 * i + w].copy()
             f[180:900, 600 + i // 3:1320 + i // 3] = face
             f += rng.normal(0, 2.0, (h, w, 3)).astype(np.float32)
-            vf = av.VideoFrame.from_ndarray(np.clip(f, 0, 255).astype(np.uint8), format="rgb24")
-            for pkt in s.encode(vf):
-                c.mux(pkt)
-        for pkt in s.encode():
-            c.mux(pkt)
-    return path
+            yield f
+
+    return encode_h264(path, frames(), fps, size, {"crf": "20", "preset": "veryfast"})
 
 
 def decode_only(path: Path) -> float:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -52,26 +53,39 @@ def make_samples(out: Path) -> list[Path]:
     return paths
 
 
-def write_test_video(path: Path, *, seconds: float, fps: int, size: tuple[int, int], seed: int = 0) -> Path:
-    """A synthetic H.264 clip: a moving gradient with fresh sensor-like noise in every frame."""
+def encode_h264(path: Path, frames: Iterable[np.ndarray], fps: int, size: tuple[int, int],
+                options: dict[str, str] | None = None) -> Path:
+    """Write float or uint8 RGB frames of `size` (w, h) to an H.264 / yuv420p file with PyAV."""
     import av
 
-    w, h = size
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w]
     with av.open(str(path), "w") as c:
         s = c.add_stream("libx264", rate=fps)
-        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-        for i in range(int(seconds * fps)):
-            base = (xx + 3 * i) % 256
-            img = np.stack([base, (yy + i) % 256, (base + yy) // 2 % 256], -1).astype(np.float32)
-            img += rng.normal(0, 3, img.shape)
+        s.width, s.height, s.pix_fmt = size[0], size[1], "yuv420p"
+        if options:
+            s.options = options
+        for img in frames:
             frame = av.VideoFrame.from_ndarray(np.clip(img, 0, 255).astype(np.uint8), format="rgb24")
             for pkt in s.encode(frame):
                 c.mux(pkt)
         for pkt in s.encode():
             c.mux(pkt)
     return path
+
+
+def write_test_video(path: Path, *, seconds: float, fps: int, size: tuple[int, int], seed: int = 0) -> Path:
+    """A synthetic H.264 clip: a moving gradient with fresh sensor-like noise in every frame."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+
+    def frames():
+        for i in range(int(seconds * fps)):
+            base = (xx + 3 * i) % 256
+            img = np.stack([base, (yy + i) % 256, (base + yy) // 2 % 256], -1).astype(np.float32)
+            img += rng.normal(0, 3, img.shape)  # in place: stays float32
+            yield img
+
+    return encode_h264(path, frames(), fps, size)
 
 
 def pick_shared(root: Path, per_label: int = 1) -> list[Path]:
