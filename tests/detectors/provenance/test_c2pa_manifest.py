@@ -114,3 +114,108 @@ def test_no_decisive_finding_on_camera_originals(shared_images):
     for r in rows:
         f = DET.run(Item(shared_images / r["relative_path"]))
         assert not f.decisive, r["relative_path"]
+
+
+# Files signed here, with a test CA made here: these run without ../shared/data ----------------
+_DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+
+@pytest.fixture(scope="module")
+def test_ca():
+    """(root certificate PEM, leaf chain PEM, leaf private key PEM): an ES256 CA and signer made for
+    the test, never on any trust list unless the test configures it."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Huiyan test")])
+
+    def usage(sign: bool, ca: bool):
+        return x509.KeyUsage(digital_signature=sign, content_commitment=False, key_encipherment=False,
+                             data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                             encipher_only=False, decipher_only=False)
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("Huiyan Test Root")).issuer_name(name("Huiyan Test Root"))
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(usage(False, True), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(name("Huiyan Test Signer")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(usage(True, False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    return (ca.public_bytes(pem), leaf.public_bytes(pem) + ca.public_bytes(pem),
+            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
+def _sign(test_ca, tmp_path, photo, source_type: str, name: str = "signed.jpg"):
+    import c2pa
+
+    _, chain, key = test_ca
+    src = io.BytesIO()
+    Image.fromarray(photo).save(src, "JPEG", quality=92)
+    src.seek(0)
+    manifest = {"claim_generator_info": [{"name": "Huiyan test tool", "version": "1"}], "title": name,
+                "assertions": [{"label": "c2pa.actions", "data": {"actions": [
+                    {"action": "c2pa.created", "digitalSourceType": _DST + source_type}]}}]}
+    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(alg=b"es256", sign_cert=chain, private_key=key, ta_url=None))
+    out = io.BytesIO()
+    c2pa.Builder(manifest).sign(signer, "image/jpeg", src, out)
+    p = tmp_path / name
+    p.write_bytes(out.getvalue())
+    return p
+
+
+def test_signed_generation_claim_is_decisive_but_the_signer_untrusted(test_ca, tmp_path, photo):
+    f = DET.run(Item(_sign(test_ca, tmp_path, photo, "trainedAlgorithmicMedia")))
+    assert f.applicable and f.decisive and f.category == "fully_generated" and f.llr > 5
+    assert f.details["signature_valid"] and f.details["content_intact"]
+    assert not f.details["signer_trusted"] and f.details["signer"]["common_name"] == "Huiyan Test Signer"
+
+
+def test_signed_capture_claim_supports_camera_origin_and_trust_needs_an_anchor(test_ca, tmp_path, photo):
+    p = _sign(test_ca, tmp_path, photo, "digitalCapture")
+    plain = DET.run(Item(p))
+    assert plain.applicable and not plain.decisive and plain.llr < 0 and not plain.details["signer_trusted"]
+    anchors = tmp_path / "root.pem"
+    anchors.write_bytes(test_ca[0])
+    trusted = DET.run(Item(p, options={"c2pa_trust_anchors": str(anchors)}))
+    assert trusted.details["signer_trusted"] and trusted.llr < plain.llr
+
+
+def test_pixels_changed_after_signing_a_synthetic_file(test_ca, tmp_path, photo):
+    data = bytearray(_sign(test_ca, tmp_path, photo, "trainedAlgorithmicMedia").read_bytes())
+    sos = data.rfind(b"\xff\xda")
+    for i in range(sos + 400, sos + 420):
+        data[i] ^= 0x01
+    p = tmp_path / "changed.jpg"
+    p.write_bytes(bytes(data))
+    f = DET.run(Item(p))
+    assert not f.details["content_intact"] and f.category == "locally_edited" and not f.decisive
+
+
+def test_bad_inputs_without_shared_data(tmp_path, photo):
+    b = io.BytesIO()
+    Image.fromarray(photo).save(b, "JPEG", comment=b"c2pa manifest? no")
+    q = tmp_path / "fake.jpg"
+    q.write_bytes(b.getvalue())
+    f = DET.run(Item(q))  # the marker string alone is not a manifest
+    assert not f.decisive and f.llr <= 0.5
+    tiny = tmp_path / "tiny.png"
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(tiny)
+    assert not DET.run(Item(tiny)).applicable
