@@ -4,22 +4,25 @@
 
 Steps:
 1. Embeddings. Every real and generated image of images/MANIFEST.csv is decoded and encoded
-   (3 crops, see `huiyan.detectors.fingerprint.clip_probe.clip_crops`) under the test protocols
-   `delivered` (same pixels as stripped), `laundered` (Pillow JPEG q90, 4:2:0) and `resized` (half
-   size with Lanczos, then JPEG q90), and under `AUG_COPIES` training augmentations, each a random
-   resize x0.5-1.5 (Lanczos) followed by a JPEG re-encode at quality 60-100, applied to BOTH classes
-   so that neither compression nor format nor size separates them in training. Only augmented
-   copies are trained on. Embeddings are cached under out/clip_cache, keyed by the file's SHA-256,
-   the protocol and the crop recipe.
+   (the views of the candidate recipes, see `huiyan.detectors.fingerprint.clip_probe.RECIPES`,
+   each view = 3 crops in one encoder call) under the test protocols `delivered` (same pixels as
+   stripped), `laundered` and `resized` (the harness's own transform,
+   `huiyan.bench.protocols.protocol_pixels`), and under `AUG_COPIES` training augmentations, each a
+   random resize x0.5-1.5 (Lanczos) followed by a JPEG re-encode at quality 60-100, applied to BOTH
+   classes so that neither compression nor format nor size separates them in training. Only
+   augmented copies are trained on. Embeddings are cached under out/clip_cache, keyed by the
+   file's SHA-256, the protocol and the view.
 2. Probe: L2-regularised logistic regression on standardised features (numpy + scipy L-BFGS),
    sample weights balancing the two classes and giving each image the same total weight.
 3. Leave-one-group-out evaluation: a generated image is scored by a probe trained without its
    generator family and without its source repository; a real image by a probe trained without
-   its source repository. The L2 strength is chosen inside each training set by an inner
-   group-wise cross-validation (nested CV) from a grid fixed a priori; the crop recipe and feature
-   were fixed a priori (no choice was made on the out-of-sample numbers).
-4. The shipped probe is refitted on all real + generated images (strength chosen by the same
-   group-wise CV) and written with its recipe, the encoder's and the manifest's SHA-256 and the
+   its source repository. The input recipe (RECIPE_CANDIDATES) and the L2 strength are chosen
+   together inside each training set by an inner group-wise cross-validation (nested CV; pooled
+   inner AUC averaged over the three test protocols) from candidates and a grid fixed a priori;
+   no choice is made on the out-of-sample numbers (`--per-recipe` additionally reports each
+   recipe alone, after the fact).
+4. The shipped probe is refitted on all real + generated images (recipe and strength chosen by
+   the same group-wise CV) and written with its recipe, the encoder's and the manifest's SHA-256 and the
    out-of-sample results. Tampered and deepfake images are never trained on; their out-of-sample
    scores (by the shipped probe, which never saw them) are reported separately.
 """
