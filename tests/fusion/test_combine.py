@@ -82,6 +82,11 @@ def test_band_error_rates_come_from_calibration():
     assert r.category == "fully_generated"
 
 
+def test_inconclusive_has_no_category():
+    r = fuse([F("physical.a", "physical", 0.5, category="face_manipulated")], calib=CAL)
+    assert r.verdict == "inconclusive" and r.category is None
+
+
 def test_authentic_side_has_no_category():
     r = fuse([F("provenance.cam", "provenance", -3.0), F("physical.a", "physical", -3.0)], calib=CAL)
     assert r.verdict == "authentic" and r.category is None

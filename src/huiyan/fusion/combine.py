@@ -153,9 +153,9 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
     for f in findings:
         if f.applicable and f.category and moved(f) > 0:
             cat_weight[f.category] = cat_weight.get(f.category, 0.0) + moved(f)
-    category = max(cat_weight, key=cat_weight.get) if cat_weight and verdict in VERDICTS[:3] else None
-    if verdict in ("authentic", "likely_authentic"):
-        category = None
+    # named only when the verdict asserts manipulation: on an inconclusive item a category would
+    # read as a finding the evidence does not support
+    category = max(cat_weight, key=cat_weight.get) if cat_weight and verdict in VERDICTS[:2] else None
     movers = sorted((f for f in findings if f.applicable and abs(moved(f)) > 1e-6), key=lambda f: -abs(moved(f)))
     reasons = [
         {"method": f.method, "family": f.family, "llr": round(moved(f), 3), **f.explanation} for f in movers[:5]
