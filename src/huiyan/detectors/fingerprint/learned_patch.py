@@ -67,7 +67,7 @@ def _recipe() -> dict:
 @register
 class LearnedPatch(Detector):
     method = "fingerprint.learned_patch"
-    version = "0.1"
+    version = "0.2"
     family = "fingerprint"
     media_types = ("image",)
     inputs = ("pixels",)
@@ -89,6 +89,10 @@ class LearnedPatch(Detector):
         h, w = item.pixels.shape[:2]
         if min(h, w) < MIN_SIDE:
             return f"image too small for patch analysis ({w}x{h} < {MIN_SIDE} px on a side)"
+        from huiyan.detectors import _residual as R
+
+        if R.is_flat(item.gray):
+            return "image is flat (constant): no pixel relations to learn from"
         return None
 
     def analyze(self, item):

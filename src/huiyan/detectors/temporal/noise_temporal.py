@@ -22,9 +22,13 @@ import numpy as np
 from huiyan.detectors._video import correlation, flow_pairs, noise_residual, publish_segments, squash
 from huiyan.detectors.base import Detector, register
 
+NOISE_FLOOR = 1e-3  # residual standard deviation (grey levels) below which a frame has no noise
+
 
 def residual_correlation(a: np.ndarray, b_aligned: np.ndarray, *, flat_quantile: float = 0.5) -> float:
-    """Correlation of the noise residuals of two aligned frames in their flatter half."""
+    """Correlation of the noise residuals of two aligned frames in their flatter half; NaN when it
+    is undefined (too few flat pixels, or a residual without any variation: noise-free frames
+    carry no evidence either way, and must not read as fresh sensor noise)."""
     import cv2
 
     a, b_aligned = np.asarray(a, np.float32), np.asarray(b_aligned, np.float32)
@@ -32,7 +36,7 @@ def residual_correlation(a: np.ndarray, b_aligned: np.ndarray, *, flat_quantile:
     act = cv2.blur(np.abs(cv2.Laplacian(a, cv2.CV_32F)), (9, 9))
     m = act <= np.quantile(act, flat_quantile)
     m[:4], m[-4:], m[:, :4], m[:, -4:] = False, False, False, False
-    if m.sum() < 256:
+    if m.sum() < 256 or min(float(ra[m].std()), float(rb[m].std())) < NOISE_FLOOR:
         return float("nan")
     return correlation(ra[m], rb[m])
 
@@ -40,7 +44,7 @@ def residual_correlation(a: np.ndarray, b_aligned: np.ndarray, *, flat_quantile:
 @register
 class NoiseTemporal(Detector):
     method = "temporal.noise_temporal"
-    version = "0.1"
+    version = "0.2"
     family = "temporal"
     media_types = ("video",)
     inputs = ("frames",)
@@ -74,7 +78,7 @@ class NoiseTemporal(Detector):
                 per_win.setdefault(p["window"], []).append(max(c_flow, c_fixed))
                 fixed.append(c_fixed)
         if not per_win:
-            return self.not_applicable("no flat areas to measure the noise in")
+            return self.not_applicable("no noise residual to measure: no flat areas, or noise-free frames")
         win = {wi: float(np.median(v)) for wi, v in per_win.items()}
         corr = float(np.median(list(win.values())))
         publish_segments(item, self.method, {wi: squash(c, 0.5, 0.12) for wi, c in win.items()},
