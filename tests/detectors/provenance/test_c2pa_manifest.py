@@ -21,9 +21,9 @@ def c2pa_dir(shared_images):
     return shared_images / "c2pa_public_testfiles"
 
 
-def test_generator_manifest_is_decisive_and_untrusted(shared_images):
+def test_generator_manifest_from_an_untrusted_signer_is_strong_not_decisive(shared_images):
     f = DET.run(Item(shared_images / "firefly_c2pa" / "assets__jpg__butteryfly.jpg"))
-    assert f.applicable and f.decisive and f.llr > 0 and f.category == "fully_generated"
+    assert f.applicable and not f.decisive and f.llr >= 4 and f.category == "fully_generated"
     d = f.details
     assert d["signature_valid"] and d["content_intact"] and not d["signer_trusted"]
     assert "trainedAlgorithmicMedia" in {a["digitalSourceType"] for a in d["actions"]}
@@ -32,7 +32,7 @@ def test_generator_manifest_is_decisive_and_untrusted(shared_images):
 
 def test_generative_fill_is_a_local_edit(shared_images):
     f = DET.run(Item(shared_images / "firefly_c2pa" / "tools__testing__fixtures__images__gen-fill.jpg"))
-    assert f.decisive and f.category == "locally_edited"
+    assert f.llr >= 4 and f.category == "locally_edited"
 
 
 def test_valid_invalid_states(c2pa_dir):
@@ -181,11 +181,16 @@ def _sign(test_ca, tmp_path, photo, source_type: str, name: str = "signed.jpg"):
     return p
 
 
-def test_signed_generation_claim_is_decisive_but_the_signer_untrusted(test_ca, tmp_path, photo):
-    f = DET.run(Item(_sign(test_ca, tmp_path, photo, "trainedAlgorithmicMedia")))
-    assert f.applicable and f.decisive and f.category == "fully_generated" and f.llr > 5
+def test_signed_generation_claim_is_decisive_only_from_a_trusted_signer(test_ca, tmp_path, photo):
+    p = _sign(test_ca, tmp_path, photo, "trainedAlgorithmicMedia")
+    f = DET.run(Item(p))  # anyone can sign this over a real photo: strong, not decisive
+    assert f.applicable and not f.decisive and f.category == "fully_generated" and f.llr >= 4
     assert f.details["signature_valid"] and f.details["content_intact"]
     assert not f.details["signer_trusted"] and f.details["signer"]["common_name"] == "Huiyan Test Signer"
+    anchors = tmp_path / "root.pem"
+    anchors.write_bytes(test_ca[0])
+    t = DET.run(Item(p, options={"c2pa_trust_anchors": str(anchors)}))
+    assert t.details["signer_trusted"] and t.decisive and t.llr > 9
 
 
 def test_signed_capture_claim_supports_camera_origin_and_trust_needs_an_anchor(test_ca, tmp_path, photo):

@@ -13,9 +13,13 @@ What it measures
     `huiyan/data/c2pa_trust/` (see its README: none are shipped).
 
 Why it separates
-    A manifest that validates and whose actions say a generator made or changed the content is
-    cryptographically verified, self-declared generation: `decisive` (a forger gains nothing by
-    signing such a claim over a camera photo, and a stripped manifest leaves no claim at all).
+    A manifest that validates, whose signer is on the configured trust list and whose actions say
+    a generator made or changed the content is cryptographically verified, self-declared
+    generation: `decisive`. The same claim from a signer that is *not* on the trust list is strong
+    but not decisive evidence (stated LLR +4, calibrated by the harness, fused with the rest):
+    anyone can make a certificate and sign a claim of AI generation over a genuine photograph to
+    discredit it (the "liar's dividend"), so an unverified identity must not override the pixels.
+    The project ships no trust anchors, so out of the box every AI claim is of this kind.
     A manifest whose signature verifies but whose content hash no longer matches means the bytes
     were changed after signing: evidence of editing (`locally_edited`). A valid capture claim
     (camera manifests such as Nikon, Leica, Truepic) is modest evidence of camera origin, stronger
@@ -61,6 +65,7 @@ _PROCESSING_ACTIONS = {"c2pa.color_adjustments", "c2pa.cropped", "c2pa.resized",
 
 LLR_HASH_MISMATCH = 2.0
 LLR_HASH_MISMATCH_AI = 4.0
+LLR_AI_CLAIM_UNTRUSTED = 4.0  # valid signature, unknown signer: strong, never decisive
 LLR_LAYOUT_CHANGED = 1.0
 LLR_SIGNATURE_INVALID = 1.0
 LLR_EDIT_CLAIM = 2.0
@@ -190,7 +195,7 @@ def read_manifest(raw: bytes | None, fmt: str, anchors: str, path: Path | None =
 @register
 class C2paManifest(Detector):
     method = "provenance.c2pa_manifest"
-    version = "0.1"
+    version = "0.2"
     family = "provenance"
     media_types = ("image", "video")
     inputs = ("bytes",)
@@ -299,12 +304,22 @@ class C2paManifest(Detector):
         if ai_claim:
             src = ", ".join(sorted({a["digitalSourceType"] for a in ai_acts})) or ", ".join(s["generator_names"]) or \
                 "generative-AI ingredient"
+            if trusted:
+                return self.finding(
+                    1.0,
+                    zh=f"{head_zh}：签名有效且内容完整，签名者可信，清单声明由生成式 AI 生成或编辑（{src}；操作：{what}）",
+                    en=f"{head_en}: signature valid, content intact and signer trusted; the manifest declares "
+                       f"generative-AI creation or editing ({src}; actions: {what})",
+                    details=details, llr=9.2, decisive=True, category=category,
+                )
             return self.finding(
-                1.0,
-                zh=f"{head_zh}：签名有效且内容完整，清单声明由生成式 AI 生成或编辑（{src}；操作：{what}）",
+                0.97,
+                zh=f"{head_zh}：签名有效且内容完整，清单声明由生成式 AI 生成或编辑（{src}；操作：{what}）；"
+                   "签名者不在信任列表中，该声明是有力但非决定性的证据（任何人都能自签此类声明）",
                 en=f"{head_en}: signature valid and content intact; the manifest declares generative-AI creation or "
-                   f"editing ({src}; actions: {what})",
-                details=details, llr=9.2, decisive=True, category=category,
+                   f"editing ({src}; actions: {what}); the signer is not on the trust list, so the claim is strong "
+                   "but not decisive evidence (anyone can sign such a claim)",
+                details=details, llr=LLR_AI_CLAIM_UNTRUSTED, category=category,
             )
         if action_names & _EDIT_ACTIONS:
             return self.finding(
