@@ -184,6 +184,13 @@ def embed(rgb: np.ndarray, path: str | Path | None = None, recipe: str = DEFAULT
     return np.concatenate([embed_view(rgb, v, path) for v in RECIPES[recipe]])
 
 
+def video_embedding(stills: list[np.ndarray], path: str | Path | None = None, recipe: str = DEFAULT_RECIPE) -> np.ndarray:
+    """N_crops x 512 embedding of a clip: each still embedded under the recipe, averaged per crop
+    position over the stills, then L2-normalised."""
+    e = np.stack([embed(s, path, recipe) for s in stills]).mean(axis=0)  # F x C x D -> C x D
+    return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+
+
 class LinearProbe:
     """Standardise, then a linear logit: z = ((e - mean) / std) . w + b."""
 
@@ -285,10 +292,9 @@ class ClipProbe(Detector):
         enc = encoder_path()
         recipe = meta.get("recipe", {}).get("crop_recipe", DEFAULT_RECIPE)
         if item.media_type == "video":
-            embs = np.stack([embed(s, enc, recipe) for _, s in item.frames.stills])  # F x C x D
-            e = embs.mean(axis=0)
-            e = e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
-            n_views = f"{len(embs)} stills"
+            stills = [s for _, s in item.frames.stills]
+            e = video_embedding(stills, enc, recipe)
+            n_views = f"{len(stills)} stills"
         else:
             e = embed(item.pixels, enc, recipe)
             n_views = "1 image"
