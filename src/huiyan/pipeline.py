@@ -159,7 +159,7 @@ def analyze_file(
     detectors = [d for d in detectors if probe.media_type in d.media_types]
     findings, det_errors = run_detectors(item, detectors, decoded)
     res["errors"].extend(det_errors)
-    fused = fuse(findings)
+    fused = fuse(findings, media_type=probe.media_type)
     res.update(
         score=fused.score if decoded else None,
         verdict=fused.verdict if decoded else None,

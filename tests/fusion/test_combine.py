@@ -100,3 +100,25 @@ def test_method_weight_scales_its_contribution():
     assert r.family_llr["fingerprint"] == 0.0
     assert r.method_llr == {"physical.a": 2.0, "fingerprint.b": 1.0}  # before weights
     assert [x["method"] for x in r.reasons] == ["physical.a"]  # a zero-weight method moved nothing
+
+
+def test_bands_are_chosen_per_media_type():
+    cal = {**CAL, "bands_by_media": {"image": {**DEFAULT_BANDS, "likely_synthetic": 2.0, "synthetic": 4.3},
+                                     "video": {**DEFAULT_BANDS, "likely_synthetic": 3.5, "synthetic": 5.8}}}
+    fs = [F("fingerprint.b", "fingerprint", 2.5)]
+    assert fuse(fs, calib=cal, media_type="image").verdict == "likely_synthetic"
+    assert fuse(fs, calib=cal, media_type="video").verdict == "inconclusive"
+    assert fuse(fs, calib=cal).verdict == fuse(fs, calib=CAL).verdict  # no media type: pooled bands
+
+
+def test_a_video_false_positive_does_not_raise_the_image_bands():
+    import numpy as np
+
+    from huiyan.bench.evaluate import bands_by_media
+
+    img = (np.array([0] * 50 + [1] * 50), np.r_[np.linspace(-2, 1.5, 50), np.linspace(0, 6, 50)])
+    vid = (np.array([0] * 20 + [1] * 20), np.r_[np.linspace(-2, 5.0, 20), np.linspace(0, 6, 20)])
+    b = bands_by_media({"image/delivered": img, "video/delivered": vid})
+    # the highest image real is at +1.5, the highest video real at +5.0
+    assert b["bands_by_media"]["image"]["likely_synthetic"] < 3.0 < 5.0 < b["bands_by_media"]["video"]["likely_synthetic"]
+    assert b["bands"]["likely_synthetic"] == b["bands_by_media"]["video"]["likely_synthetic"]  # pooled = strictest

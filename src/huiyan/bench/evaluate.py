@@ -21,7 +21,7 @@ import numpy as np
 
 from huiyan.detectors.base import Finding
 from huiyan.fusion.calibrate import choose_bands, fit_methods
-from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, family_llrs, fuse, verdict_for
+from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, family_llrs, fuse
 
 INNER_FOLDS = 8
 
@@ -128,7 +128,7 @@ def findings_of(row: Row) -> list[Finding]:
 
 def fuse_row(row: Row, calib: dict[str, Any]):
     """The fused result of one row and its methods' calibrated LLRs (before method weights)."""
-    fused = fuse(findings_of(row), calib=calib)
+    fused = fuse(findings_of(row), calib=calib, media_type=row.media_type)
     return fused, fused.method_llr
 
 
@@ -205,7 +205,16 @@ def fit_weights_and_bands(st: Stacked, *, weighted: bool = True) -> dict[str, An
     fw = fit_weights([d for d, _ in keep_f], [y for _, y in keep_f]) if weighted and keep_f else {}
     fused = [dec if d is None else sum(fw.get(k, 1.0) * v for k, v in d.items())
              for d, dec in zip(fams, st.decisive_llr, strict=True)]
-    return {"method_weights": mw, "family_weights": fw, "bands": choose_bands(_band_groups(st.rows, fused))}
+    return {"method_weights": mw, "family_weights": fw, **bands_by_media(_band_groups(st.rows, fused))}
+
+
+def bands_by_media(groups: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
+    """Verdict bands per media type, each chosen on that type's own protocol groups (a video's
+    camera originals must not set the threshold for images, nor the reverse), and the pooled
+    bands over every group (shown where no media type applies)."""
+    media = sorted({k.split("/", 1)[0] for k in groups})
+    return {"bands": choose_bands(groups),
+            "bands_by_media": {m: choose_bands({k: v for k, v in groups.items() if k.split("/", 1)[0] == m}) for m in media}}
 
 
 def evaluate(rows: list[Row], *, nested: bool = True, weighted: bool = True, progress: bool = False) -> dict[str, Any]:
@@ -221,7 +230,7 @@ def evaluate(rows: list[Row], *, nested: bool = True, weighted: bool = True, pro
         if nested and train:
             fit = fit_weights_and_bands(_oos_methods(train, INNER_FOLDS), weighted=weighted)
         else:
-            fit = {"method_weights": {}, "family_weights": {}, "bands": DEFAULT_BANDS}
+            fit = {"method_weights": {}, "family_weights": {}, "bands": DEFAULT_BANDS, "bands_by_media": {}}
         fold_fit[s] = fit
         calib.update(fit)
         for r in held:
@@ -238,15 +247,10 @@ def evaluate(rows: list[Row], *, nested: bool = True, weighted: bool = True, pro
     # shipped fusion: weights fitted on the out-of-sample (unweighted) LLRs of every source; bands
     # chosen on the out-of-sample fused LLRs of the outer folds
     shipped = fit_weights_and_bands(_oos_methods(rows, len(sources)), weighted=weighted)
-    bands = choose_bands(_band_groups(rows, [r.llr for r in rows]))
-    return {"bands": bands, "family_weights": shipped["family_weights"],
+    shipped_bands = bands_by_media(_band_groups(rows, [r.llr for r in rows]))
+    return {**shipped_bands, "family_weights": shipped["family_weights"],
             "method_weights": shipped["method_weights"],
-            "fold_bands": {s: f["bands"] for s, f in fold_fit.items()},
+            "fold_bands": {s: f["bands_by_media"] or f["bands"] for s, f in fold_fit.items()},
             "fold_weights": {s: f["family_weights"] for s, f in fold_fit.items()},
             "fold_method_weights": {s: f["method_weights"] for s, f in fold_fit.items()},
             "rows": rows}
-
-
-def reverdict(rows: list[Row], bands: dict[str, float]) -> list[str]:
-    """Verdicts of rows' out-of-sample LLRs under one fixed set of bands."""
-    return ["inconclusive" if r.disagreement else verdict_for(r.llr, bands) for r in rows]

@@ -46,10 +46,11 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
       "see Runtime for the cost of a run from scratch)")
     a(f"- methods ({len(meta['methods'])}): " + ", ".join(f"`{m}` {v}" for m, v in sorted(meta["methods"].items())))
     a(f"- prior for `score`: P(manipulated) = {meta['prior']}; `score` = posterior at that prior")
-    b = meta["bands"]
-    a(f"- shipped verdict bands on the fused LLR: synthetic ≥ {b['synthetic']:.2f}, likely_synthetic ≥ "
-      f"{b['likely_synthetic']:.2f}, likely_authentic ≤ {b['likely_authentic']:.2f}, authentic ≤ "
-      f"{b['authentic']:.2f} (inconclusive between, and whenever one family says ≥ +2 and another ≤ −2)")
+    for mt, b in (meta.get("bands_by_media") or {"all media": meta["bands"]}).items():
+        a(f"- shipped verdict bands on the fused LLR, {mt}: synthetic ≥ {b['synthetic']:.2f}, likely_synthetic ≥ "
+          f"{b['likely_synthetic']:.2f}, likely_authentic ≤ {b['likely_authentic']:.2f}, authentic ≤ "
+          f"{b['authentic']:.2f} (inconclusive between, and whenever one family says ≥ +2 and another ≤ −2; each media "
+          "type's bands are chosen on its own camera originals)")
     fw = meta.get("family_weights") or {}
     if fw:
         a("- shipped family weights (fused LLR = Σ weight × family LLR; fitted out of sample, each fold "

@@ -175,6 +175,7 @@ def fit_weights(llrs: list[dict[str, float]], labels, *, ridge: float = 1.0) -> 
 MAX_FPR = 0.01  # likely_synthetic and above on camera originals, under every protocol
 MAX_FNR = 0.05  # likely_authentic and below on manipulated items, under every protocol
 STEP = 2.3  # ln(10): `synthetic` is ten times stronger evidence than `likely_synthetic`
+FPR_MARGIN = 0.5  # added above the highest camera-original LLR allowed by MAX_FPR (see docs/DECISIONS.md)
 
 
 def _threshold_for_rate(values: np.ndarray, rate: float) -> float:
@@ -202,7 +203,7 @@ def choose_bands(groups: dict[str, tuple[np.ndarray, np.ndarray]], *, floor: flo
         y = np.asarray(y, dtype=int)
         llr = np.asarray(llr, dtype=float)
         if (y == 0).any():
-            ls = max(ls, _threshold_for_rate(llr[y == 0], MAX_FPR))
+            ls = max(ls, _threshold_for_rate(llr[y == 0], MAX_FPR) + FPR_MARGIN)
         if (y == 1).any():
             la = min(la, -_threshold_for_rate(-llr[y == 1], MAX_FNR))
     up, down = (lambda v: math.ceil(v * 1e4) / 1e4), (lambda v: math.floor(v * 1e4) / 1e4)

@@ -108,12 +108,21 @@ def family_llrs(method_llrs: dict[str, float], families: dict[str, str], method_
     return {fam: family_llr(v, cap) for fam, v in per.items()}
 
 
-def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] | None = None) -> Fused:
+def bands_for(calib: dict[str, Any], media_type: str | None = None) -> dict[str, float]:
+    """The verdict bands for a media type: images and videos have their own (chosen on their own
+    camera originals), with the pooled bands, then the defaults, as fallback."""
+    by = calib.get("bands_by_media") or {}
+    return by.get(media_type) or calib.get("bands") or DEFAULT_BANDS
+
+
+def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] | None = None,
+         media_type: str | None = None) -> Fused:
     """Fuse findings into one result. `calib` defaults to the shipped calibration file; the
-    evaluation harness passes the maps fitted out of sample for each fold."""
+    evaluation harness passes the maps fitted out of sample for each fold. `media_type` selects
+    the verdict bands and band error rates of images or videos."""
     if calib is None:
         calib = load_calibration()
-    bands = calib.get("bands", DEFAULT_BANDS)
+    bands = bands_for(calib, media_type)
     cap = calib.get("family_cap", FAMILY_CAP)
     disagree = calib.get("disagreement_llr", DISAGREEMENT_LLR)
     mweights = calib.get("method_weights", {})
@@ -172,7 +181,7 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
             "en": f"evidence families disagree: {hi} points to manipulation (LLR {fam_llr[hi]:+.1f}), "
                   f"{lo} to a camera original (LLR {fam_llr[lo]:+.1f}); no conclusion is drawn",
         })
-    rates = calib.get("band_error_rates", {}).get(verdict)
+    rates = ((calib.get("band_error_rates_by_media") or {}).get(media_type) or calib.get("band_error_rates", {})).get(verdict)
     return Fused(
         llr=round(total, 4),
         score=round(post, 6),

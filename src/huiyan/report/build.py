@@ -25,7 +25,7 @@ import numpy as np
 
 from huiyan import __version__
 from huiyan.report.document import Document, Figure, Heading, KeyValues, Para, Table
-from huiyan.report.texts import category_text, family_text, t, verdict_text
+from huiyan.report.texts import category_text, family_text, media_text, t, verdict_text
 
 CASE_FIELDS = ("case_number", "commissioner", "examiners", "received", "description")
 CUSTODY_EXCERPT = 15
@@ -129,10 +129,10 @@ def _explanation(f: dict[str, Any], lang: str) -> str:
     return text
 
 
-def _bands(calib: dict[str, Any]) -> dict[str, float]:
-    from huiyan.fusion.combine import DEFAULT_BANDS
+def _bands(calib: dict[str, Any], media_type: str | None = None) -> dict[str, float]:
+    from huiyan.fusion.combine import DEFAULT_BANDS, bands_for
 
-    b = calib.get("bands") or {}
+    b = bands_for(calib, media_type)
     return {k: float(b.get(k, v)) for k, v in DEFAULT_BANDS.items()}
 
 
@@ -294,13 +294,13 @@ class _Ctx:
             return
         self.doc.add(Figure(png, self.t(caption_key, n=self.figs.next(), **kw), width))
 
-    def meaning(self, grade: str) -> str:
-        """What a grade means, with the likelihood ratios of its band."""
+    def meaning(self, grade: str, media_type: str | None = None) -> str:
+        """What a grade means, with the likelihood ratios of its band (bands of the media type)."""
         import math
 
         if grade not in VERDICT_ORDER:
             return ""
-        b = _bands(self.calib)
+        b = _bands(self.calib, media_type)
 
         def odds(x: float) -> str:
             return f"{math.exp(abs(x)):.0f}"
@@ -747,8 +747,8 @@ class _Ctx:
         if mweights:
             listed = ", ".join(f"{k} {float(v):.2f}" for k, v in sorted(mweights.items()))
             d.add(Para(self.t("method_weights", weights=listed)))
-        bands = _bands(self.calib)
         for i, r in enumerate(self.results):
+            bands = _bands(self.calib, r.get("media_type"))
             self.item_heading(i, r)
             if r.get("verdict") is None:
                 self.item_errors(r)
@@ -766,7 +766,8 @@ class _Ctx:
                 text = x.get(self.lang) or x.get("en") or ""
                 d.add(Para(f"· {x.get('method')} (LLR {float(x.get('llr') or 0):+.2f}): {text}"))
             self.figure(
-                lambda r=r, fam=fam: figures.llr_figure(r.get("findings") or [], fam, float(r.get("llr") or 0.0), bands),
+                lambda r=r, fam=fam, bands=bands: figures.llr_figure(r.get("findings") or [], fam,
+                                                                     float(r.get("llr") or 0.0), bands),
                 "fig_llr", 1.0, item=i + 1,
             )
 
@@ -786,19 +787,24 @@ class _Ctx:
             cat = category_text(r.get("category"), self.lang)
             d.add(Para(self.t("opinion_detail", llr=float(r.get("llr") or 0.0), score=float(r.get("score") or 0.0),
                               cat=self.t("opinion_category", cat=cat) if cat else "")))
-            d.add(Para(self.meaning(v)))
+            d.add(Para(self.meaning(v, r.get("media_type"))))
             rates = r.get("band_error_rates") or band_rates.get(v)
             d.add(Para(self.t("band_rates_item", rates=_rates_text(rates, self.lang)) if rates else self.t("band_rates_none"),
                        "muted"))
-        bands = _bands(self.calib)
-        lo = {"synthetic": f"≥ {bands['synthetic']:+.2f}",
-              "likely_synthetic": f"[{bands['likely_synthetic']:+.2f}, {bands['synthetic']:+.2f})",
-              "inconclusive": f"({bands['likely_authentic']:+.2f}, {bands['likely_synthetic']:+.2f})",
-              "likely_authentic": f"({bands['authentic']:+.2f}, {bands['likely_authentic']:+.2f}]",
-              "authentic": f"≤ {bands['authentic']:+.2f}"}
-        rows = [[verdict_text(g, self.lang), lo[g], self.meaning(g), _rates_text(band_rates.get(g), self.lang) or "-"]
-                for g in VERDICT_ORDER]
-        d.add(Table(self.cols("grade_cols"), rows, (1.8, 1.6, 4.6, 1.8)))
+        # one table of grades per media type in the case (images and videos have their own bands)
+        for mt in sorted({r.get("media_type") for r in self.results if r.get("media_type")}) or [None]:
+            bands = _bands(self.calib, mt)
+            if mt:
+                d.add(Para(media_text(mt, self.lang), "strong"))
+            lo = {"synthetic": f"≥ {bands['synthetic']:+.2f}",
+                  "likely_synthetic": f"[{bands['likely_synthetic']:+.2f}, {bands['synthetic']:+.2f})",
+                  "inconclusive": f"({bands['likely_authentic']:+.2f}, {bands['likely_synthetic']:+.2f})",
+                  "likely_authentic": f"({bands['authentic']:+.2f}, {bands['likely_authentic']:+.2f}]",
+                  "authentic": f"≤ {bands['authentic']:+.2f}"}
+            rates = (self.calib.get("band_error_rates_by_media") or {}).get(mt) or band_rates
+            rows = [[verdict_text(g, self.lang), lo[g], self.meaning(g, mt), _rates_text(rates.get(g), self.lang) or "-"]
+                    for g in VERDICT_ORDER]
+            d.add(Table(self.cols("grade_cols"), rows, (1.8, 1.6, 4.6, 1.8)))
 
     # 10 ----------------------------------------------------------------------------------------
     def limitations(self) -> None:

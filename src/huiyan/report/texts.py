@@ -274,6 +274,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "[0, 1] fitted jointly out of sample on the reference data (near 0: its evidence did not generalise "
         "across sources, or only repeated a correlated method): {weights}.",
     },
+    "grades_image": {"zh": "图像的判定档位（按图像的相机原始样本选定）", "en": "Grades for images (chosen on camera-original images)"},
+    "grades_video": {"zh": "视频的判定档位（按视频的相机原始样本选定）", "en": "Grades for videos (chosen on camera-original videos)"},
     "family_cols": {"zh": "类别|LLR（限幅后）", "en": "Family|LLR (after the cap)"},
     "total_llr": {"zh": "合成 LLR", "en": "Combined LLR"},
     "posterior": {"zh": "非原始拍摄概率", "en": "Probability not a camera original"},
@@ -401,6 +403,11 @@ def verdict_text(verdict: str | None, lang: str) -> str:
 
 def family_text(family: str, lang: str) -> str:
     return t(f"f_{family}", lang) if f"f_{family}" in TEXTS else family
+
+
+def media_text(media_type: str, lang: str) -> str:
+    """Heading of the grade table of one media type."""
+    return t(f"grades_{media_type}", lang) if f"grades_{media_type}" in TEXTS else media_type
 
 
 def category_text(category: str | None, lang: str) -> str:
