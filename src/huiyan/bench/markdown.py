@@ -28,6 +28,18 @@ def _rate(d: dict, k: str) -> str:
     return f"{c[0]}/{c[1]} = {100 * c[0] / c[1]:.1f}% [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
 
 
+def _from_scratch() -> dict[str, Any] | None:
+    """The recorded wall time of the last from-scratch `make bench` (a measurement, kept as a file)."""
+    import json
+    from pathlib import Path
+
+    f = Path(__file__).resolve().parents[3] / "benchmarks" / "results" / "make_bench_from_scratch.json"
+    try:
+        return json.loads(f.read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> str:
     L: list[str] = []
     a = L.append
@@ -212,6 +224,12 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
     if rt:
         a("## Runtime")
         a("")
+        scratch = _from_scratch()
+        if scratch:
+            a(f"Last measured `make bench` from an empty output folder: **{scratch['minutes']:.1f} minutes** on this "
+              f"machine ({scratch['date']}, {scratch['item_protocol_runs']} item/protocol runs, 2 workers; target "
+              f"{scratch['target_minutes']} min; benchmarks/results/make_bench_from_scratch.json).")
+            a("")
         a(f"Analysis time recorded when each item was computed (seconds inside one worker, protocol transforms "
           f"not included): {rt['total_item_seconds'] / 60:.1f} minutes in all, i.e. about "
           f"{rt['total_item_seconds'] / 2 / 60:.1f} minutes with the harness's two worker processes. When the "
