@@ -48,14 +48,14 @@ def test_class_balance_does_not_shift_llr():
 def test_too_few_items_gives_no_map():
     assert fit_isotonic_llr([0.1, 0.2, 0.9], [0, 1, 1]) is None
     rows = [{"method": "m", "score": 1.0, "applicable": True, "y": 1}] * 2
-    assert fit_methods(rows) == {}
+    assert fit_methods(rows)["methods"] == {}
 
 
 def test_not_applicable_rows_are_ignored_by_fitting():
     rows = [{"method": "m", "score": float(i), "applicable": True, "y": int(i >= 5), "method_version": "2"}
             for i in range(10)]
     rows += [{"method": "m", "score": None, "applicable": False, "y": 0}] * 50
-    e = fit_methods(rows)["m"]
+    e = fit_methods(rows)["methods"]["m"]
     assert e["n_real"] == 5 and e["n_manipulated"] == 5 and e["method_version"] == "2"
 
 
@@ -103,3 +103,22 @@ def test_weights_do_not_count_a_duplicate_twice():
     w = fit_weights([{"a": g, "copy": g} for g in good], y)
     assert w["a"] + w["copy"] == pytest.approx(alone, abs=0.15)
     assert 0.0 <= min(w.values()) and max(w.values()) <= 1.0
+
+
+def test_a_method_on_two_media_types_gets_a_map_per_type():
+    from huiyan.detectors.base import Finding
+    from huiyan.fusion.combine import fuse
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for mt, shift in (("image", 0.0), ("video", 0.5)):  # the same score means less on video
+        for y in (0, 1):
+            for s in rng.normal(0.3 + 0.3 * y + shift, 0.05, 40):
+                rows.append({"method": "m", "score": float(s), "applicable": True, "y": y, "media_type": mt})
+    fit = fit_methods(rows)
+    assert fit["per_media_methods"] == ["m"] and set(fit["methods"]) == {"m@image", "m@video"}
+    f = Finding(method="m", method_version="1", family="fingerprint", applicable=True, score=0.75, llr=0.0)
+    g = Finding(method="m", method_version="1", family="fingerprint", applicable=True, score=0.75, llr=0.0)
+    img = fuse([f], calib=fit, media_type="image")
+    vid = fuse([g], calib=fit, media_type="video")
+    assert img.llr > 1.0 > vid.llr  # 0.75 is a high image score but a low video score

@@ -113,11 +113,11 @@ def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any]
 
 
 def _fit_rows(rows: list[Row]) -> list[dict[str, Any]]:
-    return [{**f, "y": r.y} for r in rows for f in r.findings]
+    return [{**f, "y": r.y, "media_type": r.media_type} for r in rows for f in r.findings]
 
 
 def fit_calibration(rows: list[Row]) -> dict[str, Any]:
-    return {"methods": fit_methods(_fit_rows(rows)), "family_cap": FAMILY_CAP, "bands": DEFAULT_BANDS}
+    return {**fit_methods(_fit_rows(rows)), "family_cap": FAMILY_CAP, "bands": DEFAULT_BANDS}
 
 
 def findings_of(row: Row) -> list[Finding]:
@@ -127,9 +127,10 @@ def findings_of(row: Row) -> list[Finding]:
 
 
 def fuse_row(row: Row, calib: dict[str, Any]):
-    """The fused result of one row and its methods' calibrated LLRs (before method weights)."""
+    """The fused result of one row and its methods' calibrated LLRs (before method weights), by
+    method name."""
     fused = fuse(findings_of(row), calib=calib, media_type=row.media_type)
-    return fused, fused.method_llr
+    return fused, {k.split("@", 1)[0]: v for k, v in fused.method_llr.items()}
 
 
 def _excluded(train: list[Row], held: list[Row]) -> list[Row]:
@@ -181,11 +182,11 @@ def _oos_methods(rows: list[Row], k: int) -> Stacked:
         held = [r for r in rows if r.source in grp]
         calib = fit_calibration(_excluded(rows, held))
         for r in held:
-            fused, ml = fuse_row(r, calib)
+            fused, _ = fuse_row(r, calib)
             decisive = _decisive(r)
-            mll[id(r)] = None if decisive else ml
+            mll[id(r)] = None if decisive else fused.method_llr  # by calibration key (method@media where split)
             dec[id(r)] = fused.llr if decisive else None
-            families.update({f["method"]: f["family"] for f in r.findings})
+            families.update(fused.method_family)
     return Stacked(rows, [mll[id(r)] for r in rows], families, [dec[id(r)] for r in rows])
 
 

@@ -146,6 +146,7 @@ def calibration_dict(ds: Dataset, ev: dict[str, Any], rows) -> dict[str, Any]:
                   "camera originals <= 1% at likely_synthetic under every protocol of that media type; band "
                   "error rates measured with nested out-of-sample bands",
         "methods": shipped["methods"],
+        "per_media_methods": shipped.get("per_media_methods", []),
         "method_metrics": method_metrics(rows),
         "method_metrics_of": "out-of-sample AUC of each method's calibrated LLR (not applicable = 0) per media "
                              "type and protocol, and the share of files where it applies",

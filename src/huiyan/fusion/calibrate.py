@@ -117,26 +117,34 @@ def fit_isotonic_llr(scores, labels, *, llr_max: float = LLR_MAX) -> dict[str, A
     }
 
 
-def fit_methods(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Fit one map per method from rows {method, score, applicable, y}."""
+def fit_methods(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Fit one map per method from rows {method, score, applicable, y, media_type}; a method met
+    on more than one media type gets one map per type, under the key `method@media` (see
+    huiyan.fusion.combine.calibration_key), and is listed in the result's `per_media_methods`."""
+    media: dict[str, set[str]] = {}
+    for r in rows:
+        if r.get("media_type"):
+            media.setdefault(r["method"], set()).add(r["media_type"])
+    per_media = sorted(m for m, v in media.items() if len(v) > 1)
     by_method: dict[str, tuple[list[float], list[int]]] = {}
     versions: dict[str, str] = {}
     for r in rows:
         if not r["applicable"] or r["score"] is None or r.get("decisive"):
             continue
-        xs, ys = by_method.setdefault(r["method"], ([], []))
+        key = f"{r['method']}@{r['media_type']}" if r["method"] in per_media else r["method"]
+        xs, ys = by_method.setdefault(key, ([], []))
         xs.append(float(r["score"]))
         ys.append(int(r["y"]))
         if r.get("method_version"):
-            versions[r["method"]] = r["method_version"]
-    out = {}
+            versions[key] = r["method_version"]
+    out: dict[str, Any] = {}
     for m, (xs, ys) in sorted(by_method.items()):
         entry = fit_isotonic_llr(xs, ys)
         if entry is not None:
             if m in versions:
                 entry["method_version"] = versions[m]
             out[m] = entry
-    return out
+    return {"methods": out, "per_media_methods": per_media}
 
 
 def fit_weights(llrs: list[dict[str, float]], labels, *, ridge: float = 1.0) -> dict[str, float]:

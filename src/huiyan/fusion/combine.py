@@ -50,14 +50,27 @@ def load_calibration() -> dict[str, Any]:
     return json.loads(text)
 
 
-def calibrated_llr(f: Finding, calib: dict[str, Any]) -> float:
+def calibration_key(calib: dict[str, Any], method: str, media_type: str | None) -> str:
+    """Where a method's map and weight live: `method@media` for a method calibrated separately per
+    media type (its score means different things on a photograph and on video stills), else
+    `method`."""
+    if media_type and method in calib.get("per_media_methods", ()):
+        return f"{method}@{media_type}"
+    return method
+
+
+def calibration_entry(calib: dict[str, Any], method: str, media_type: str | None) -> dict[str, Any] | None:
+    return (calib.get("methods") or {}).get(calibration_key(calib, method, media_type))
+
+
+def calibrated_llr(f: Finding, calib: dict[str, Any], media_type: str | None = None) -> float:
     """The finding's LLR after the method's fitted calibration, if any; otherwise the LLR the
     method states itself (clipped to the per-method limit). Not applicable gives 0."""
     from huiyan.fusion.calibrate import LLR_MAX, apply_calibration
 
     if not f.applicable:
         return 0.0
-    m = calib.get("methods", {}).get(f.method)
+    m = calibration_entry(calib, f.method, media_type)
     if not m or f.score is None or m.get("method_version", f.method_version) != f.method_version:
         return max(-LLR_MAX, min(LLR_MAX, float(f.llr or 0.0)))
     return apply_calibration(m, f.score)
@@ -70,7 +83,8 @@ class Fused:
     verdict: str
     category: str | None
     family_llr: dict[str, float] = field(default_factory=dict)
-    method_llr: dict[str, float] = field(default_factory=dict)  # calibrated, before any weight
+    method_llr: dict[str, float] = field(default_factory=dict)  # calibrated, before any weight (by calibration key)
+    method_family: dict[str, str] = field(default_factory=dict)  # calibration key -> family
     reasons: list[dict[str, Any]] = field(default_factory=list)
     band_error_rates: dict[str, Any] | None = None
     prior: float = 0.5
@@ -135,10 +149,11 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
             continue
         if f.decisive:
             continue
-        llr = calibrated_llr(f, calib)
-        method_llr[f.method] = llr
-        families[f.method] = f.family
-        f.llr = round(float(mweights.get(f.method, 1.0) * llr), 4)  # what it brings to its family
+        key = calibration_key(calib, f.method, media_type)
+        llr = calibrated_llr(f, calib, media_type)
+        method_llr[key] = llr
+        families[key] = f.family
+        f.llr = round(float(mweights.get(key, 1.0) * llr), 4)  # what it brings to its family
     weights = calib.get("family_weights", {})
     fam_llr = {fam: weights.get(fam, 1.0) * v for fam, v in family_llrs(method_llr, families, mweights, cap).items()}
     total = sum(fam_llr.values())
@@ -189,6 +204,7 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
         category=category,
         family_llr={k: round(v, 4) for k, v in fam_llr.items()},
         method_llr={k: round(v, 4) for k, v in method_llr.items()},
+        method_family=families,
         reasons=reasons,
         band_error_rates=rates,
         prior=prior,

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from huiyan import __version__
+from huiyan.fusion.combine import calibration_entry
 from huiyan.report.document import Document, Figure, Heading, KeyValues, Para, Table
 from huiyan.report.texts import category_text, family_text, media_text, t, verdict_text
 
@@ -688,7 +689,6 @@ class _Ctx:
     def comparison(self) -> None:
         d = self.doc
         d.add(Heading(1, self.t("sec_comparison")), Para(self.t("comparison_intro")))
-        methods = self.calib.get("methods") or {}
         for i, r in enumerate(self.results):
             self.item_heading(i, r)
             fs = [f for f in r.get("findings") or [] if f.get("applicable")]
@@ -698,7 +698,7 @@ class _Ctx:
                 continue
             rows = []
             for f in fs:
-                m = methods.get(f.get("method"))
+                m = calibration_entry(self.calib, f.get("method"), r.get("media_type"))
                 if f.get("decisive"):
                     basis = self.t("decisive")
                 elif m and m.get("method_version", f.get("method_version")) == f.get("method_version"):
@@ -812,14 +812,14 @@ class _Ctx:
         d.add(Heading(1, self.t("sec_limitations")))
         for line in self.t("limitations").split("\n"):
             d.add(Para(line))
-        methods = self.calib.get("methods") or {}
         for i, r in enumerate(self.results):
             parts = []
             fs = r.get("findings") or []
             na = [f["method"] for f in fs if not f.get("applicable")]
             if na:
                 parts.append(self.t("limit_na", k=len(na), methods=", ".join(na)))
-            unc = [f["method"] for f in fs if f.get("applicable") and not f.get("decisive") and f["method"] not in methods]
+            unc = [f["method"] for f in fs if f.get("applicable") and not f.get("decisive")
+                   and not calibration_entry(self.calib, f["method"], r.get("media_type"))]
             if unc:
                 parts.append(self.t("limit_uncal", k=len(unc), methods=", ".join(unc)))
             if r.get("errors"):
