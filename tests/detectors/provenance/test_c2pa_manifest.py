@@ -78,14 +78,19 @@ def test_trusted_only_with_a_configured_anchor(c2pa_dir, tmp_path):
     assert not plain.details["signer_trusted"] and plain.details["signature_valid"]
 
 
-def test_pixels_changed_after_signing(c2pa_dir, tmp_path):
-    data = bytearray((c2pa_dir / "image__jpeg__adobe-20220124-CA.jpg").read_bytes())
-    sos = data.rfind(b"\xff\xda")  # flip bytes in the entropy-coded scan, after the manifest
+def _scan_changed(src, tmp_path):
+    """A copy of a signed JPEG with 20 bytes of its entropy-coded scan flipped (after the manifest)."""
+    data = bytearray(src.read_bytes())
+    sos = data.rfind(b"\xff\xda")
     for i in range(sos + 400, sos + 420):
         data[i] ^= 0x01
     p = tmp_path / "changed.jpg"
     p.write_bytes(bytes(data))
-    f = DET.run(Item(p))
+    return p
+
+
+def test_pixels_changed_after_signing(c2pa_dir, tmp_path):
+    f = DET.run(Item(_scan_changed(c2pa_dir / "image__jpeg__adobe-20220124-CA.jpg", tmp_path)))
     assert not f.details["content_intact"] and f.category == "locally_edited" and not f.decisive
 
 
@@ -204,13 +209,7 @@ def test_signed_capture_claim_supports_camera_origin_and_trust_needs_an_anchor(t
 
 
 def test_pixels_changed_after_signing_a_synthetic_file(test_ca, tmp_path, photo):
-    data = bytearray(_sign(test_ca, tmp_path, photo, "trainedAlgorithmicMedia").read_bytes())
-    sos = data.rfind(b"\xff\xda")
-    for i in range(sos + 400, sos + 420):
-        data[i] ^= 0x01
-    p = tmp_path / "changed.jpg"
-    p.write_bytes(bytes(data))
-    f = DET.run(Item(p))
+    f = DET.run(Item(_scan_changed(_sign(test_ca, tmp_path, photo, "trainedAlgorithmicMedia"), tmp_path)))
     assert not f.details["content_intact"] and f.category == "locally_edited" and not f.decisive
 
 
