@@ -12,8 +12,11 @@ correlated method already says, is discounted towards 0. Within a family only th
 weighted LLR for and the strongest against count (correlated methods are not added up), capped at
 +-FAMILY_CAP; family LLRs are then summed (families look at different evidence), each scaled by a
 family weight in [0, 1] fitted the same way on the family LLRs (`family_weights`). When one family
-is strongly for manipulation and another strongly against, the verdict is `inconclusive`. `score` is the posterior probability of manipulation under the
-stated prior (default 0.5), and `verdict` reads the fused LLR against the bands.
+is strongly for manipulation and another strongly against, the verdict is `inconclusive`. `score`
+is the posterior probability of manipulation under the stated prior (default 0.5), and `verdict`
+reads the fused LLR against the bands of the item's media type (`bands_by_media`). A method that
+applies to both images and videos has a map and a weight per media type (`method@image`,
+`method@video`), because the same score means different things on a photograph and on video stills.
 
 The per-method calibration (score -> LLR) and the verdict bands are fitted by `make calibrate`
 (huiyan.fusion.calibrate) and stored in `huiyan/data/calibration.json` with the measured error
