@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SHARED ?= ../shared/data
 OUT    ?= out
 
-.PHONY: run test lint setup clean bench calibrate train report
+.PHONY: run test lint setup clean bench calibrate train clip-probe report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ calibrate: $(STAMP)
 train: $(STAMP)
 	$(PY) -m pip install -q -e ".[train]"
 	$(PY) -m huiyan.learn.train --data $(SHARED) --out models
+
+# Fit the CLIP probe (frozen encoder + logistic probe; numpy/scipy only, no torch) with its nested
+# leave-one-group-out evaluation, then score the items that run does not (tampered/deepfake images,
+# videos) with probes refitted without their generator and source. About 40 min of CPU the first
+# time (embeddings cached in $(OUT)/clip_cache); see docs/CLIP_PROBE.md.
+clip-probe: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 $(PY) -m huiyan.learn.clip_probe --data $(SHARED) --cache $(OUT)/clip_cache \
+		--out src/huiyan/data/models/clip_probe.json --logo models/clip_probe_logo.json
+	OPENBLAS_NUM_THREADS=1 $(PY) -m huiyan.learn.clip_oos --data $(SHARED) --cache $(OUT)/clip_cache \
+		--work $(OUT)/clip_oos --bench-cache $(OUT)/bench/cache --logo models/clip_probe_logo.json
 
 clean:
 	rm -rf $(VENV) $(OUT)
