@@ -10,17 +10,6 @@ from huiyan.bench.protocols import prepare, protocol_pixels, protocols_for
 from huiyan.media.probe import sniff
 
 
-@pytest.fixture
-def jpeg_with_exif(tmp_path, photo_rgb):
-    im = Image.fromarray(photo_rgb)
-    exif = Image.Exif()
-    exif[0x010F] = "TestMake"
-    exif[0x0110] = "TestModel"
-    p = tmp_path / "in.jpg"
-    im.save(p, quality=95, exif=exif)
-    return p
-
-
 def test_image_protocols(tmp_path, jpeg_with_exif):
     cache = tmp_path / "cache"
     out = {p: prepare(jpeg_with_exif, "ab" * 32, "image", p, cache) for p in protocols_for("image")}

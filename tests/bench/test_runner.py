@@ -5,22 +5,9 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
-from PIL import Image
-
 from huiyan.bench import runner
 from huiyan.bench.manifest import Entry
 from huiyan.bench.protocols import prepare
-
-
-@pytest.fixture
-def jpeg_with_exif(tmp_path, photo_rgb):
-    exif = Image.Exif()
-    exif[0x010F] = "TestMake"
-    exif[0x0110] = "TestModel"
-    p = tmp_path / "in.jpg"
-    Image.fromarray(photo_rgb).save(p, quality=92, exif=exif)
-    return p
 
 
 def _sig(rec):
