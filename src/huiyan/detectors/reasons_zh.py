@@ -22,6 +22,8 @@ _CATALOGUE: list[tuple[str, str]] = [
     (r"image smaller than one (?P<t>\d+)-pixel analysis tile \((?P<x>.+)\)", "图像小于一个 {t} 像素的分析块（{x}）"),
     (r"image too small for a block map \((?P<x>.+)\)", "图像过小，无法生成分块图（{x}）"),
     (r"image too small for the watermark \((?P<x>.+)\)", "图像过小，无法承载水印（{x}）"),
+    (r"image too small for keypoint matching \((?P<x>.+)\)", "图像过小，无法进行关键点匹配（{x}）"),
+    (r"too few keypoints to match \((?P<n>\d+) < (?P<m>\d+)\).*", "关键点过少（{n} < {m}），无法匹配：图像平坦或缺乏纹理"),
     (r"image too small to hold one copy of any known watermark message", "图像过小，容纳不下任何已知水印信息"),
     (r"image too flat .*watermark", "图像（色度平面）过于平坦，无法承载水印"),
     (r"image too small.*", "图像过小，无法分析"),
