@@ -54,6 +54,21 @@ def test_generator_key_groups_families():
     assert generator_key("real", "camera:unknown") is None
     assert generator_key("real", "camera:NIKON D90") == "camera:nikon d90"
     assert generator_key("tampered", "splicing") is None
+    assert generator_key("tampered", "copy-move") is None
+    # version suffixes are not part of the family name
+    assert generator_key("generated_t2v", "mochi-1 (t2v)") == "mochi"
+    assert generator_key("generated_t2v", "TF-T2V + VideoComposer") == "tf-t2v"
+
+
+def test_manipulation_kind_splits_face_swap_and_reenactment():
+    from huiyan.bench.report import manipulation_kind
+
+    assert manipulation_kind("deepfake_face", "FF++ Face2Face (expression reenactment)") == "reenactment"
+    assert manipulation_kind("deepfake_face", "FF++ FaceSwap") == "face swap"
+    assert manipulation_kind("deepfake", "ff++ Deepfakes (autoencoder face swap)") == "face swap (still)"
+    assert manipulation_kind("deepfake", "ff++ NeuralTextures") == "reenactment (still)"
+    assert manipulation_kind("generated_i2v", "SEINE") == "image-to-video"
+    assert manipulation_kind("real", "camera") == "camera originals"
 
 
 def test_manifest_of_shared_data(shared_data):

@@ -68,7 +68,7 @@ def generator_key(label: str, generator: str) -> str | None:
     for pat, key in _GEN_ALIASES:
         if re.search(pat, g):
             return key
-    m = re.match(r"[a-z][a-z\-]*", g)
+    m = re.match(r"[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*", g)  # "mochi-1" -> mochi, "tf-t2v" -> tf-t2v
     if not m or m.group(0) in ("manual", "splicing", "copy-move", "removal", "inpainting", "photoshop", "face"):
         return None
     return m.group(0)

@@ -150,7 +150,8 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
             bb = s["fused"]["bands"]
             a(f"| {p} | " + " | ".join(f"{bb[v]['real']} / {bb[v]['manipulated']}" for v in VERDICTS) + " |")
         a("")
-        for gname, title in (("label", "label"), ("generator", "generator family / camera"),
+        for gname, title in (("label", "label"), ("kind", "kind of manipulation (face swap and reenactment apart)"),
+                             ("generator", "generator family / camera"),
                              ("source_format", "format as delivered"),
                              ("source", "source repository (camera originals grouped by where they came from)")):
             a(f"### Per {title}")

@@ -110,9 +110,25 @@ def group_table(rows: list[Row], key) -> dict[str, Any]:
     return out
 
 
+_KIND = {"generated": "fully generated", "generated_t2v": "text-to-video", "generated_i2v": "image-to-video",
+         "tampered": "local edit", "talking_head": "talking head", "real": "camera originals"}
+
+
+def manipulation_kind(label: str, generator: str) -> str:
+    """The kind of manipulation for the per-kind tables (issue 6 asks for face swap and
+    reenactment separately; the manifest's label `deepfake_face`/`deepfake` covers both, the
+    generator description tells them apart). Used to group results only, never as input."""
+    if label in ("deepfake_face", "deepfake"):
+        g = (generator or "").lower()
+        kind = "reenactment" if any(k in g for k in ("reenact", "face2face", "neuraltextures")) else "face swap"
+        return kind + (" (still)" if label == "deepfake" else "")
+    return _KIND.get(label, label)
+
+
 def group_keys() -> dict[str, Any]:
     return {
         "label": lambda r: r.label,
+        "kind": lambda r: manipulation_kind(r.label, r.generator),
         "generator": lambda r: (r.gen_key or r.generator or "?") if r.y else "camera originals",
         "source_format": lambda r: _fmt_key(r.source_format),
         "source": lambda r: r.source.removeprefix("github:"),
