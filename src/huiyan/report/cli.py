@@ -11,9 +11,9 @@ Case fields come from `--case-file FILE` (JSON object with `case_number`, `commi
 overridden by the options of the same names. The report time is now (UTC), or
 `SOURCE_DATE_EPOCH` when that variable is set, so that builds can be reproduced byte for byte.
 
-Exit codes: 0 report written; 1 usage error or the report could not be written; 2 report
-written but some item had an error (the errors are in the report); 3 the custody log is broken
-(the report is still written and says so).
+Exit codes: 0 report written; 1 usage error, or the report could not be made (e.g. the PDF font is
+missing: never a PDF of empty boxes) or written; 2 report written but some item had an error (the
+errors are in the report); 3 the custody log is broken (the report is still written and says so).
 """
 
 from __future__ import annotations
@@ -175,7 +175,13 @@ def run(args) -> int:
     else:
         print("huiyan report: no PATH given (or --results FILE)", file=sys.stderr)
         return 1
-    data = render(results, lang=args.lang, fmt=fmt, case=case, case_fields=fields, generated_at=report_time())
+    from huiyan.report.pdf import ReportRenderError
+
+    try:
+        data = render(results, lang=args.lang, fmt=fmt, case=case, case_fields=fields, generated_at=report_time())
+    except ReportRenderError as e:
+        print(f"huiyan report: the {fmt.upper()} report cannot be made: {e}", file=sys.stderr)
+        return 1
     try:
         write_atomic(out, data)
     except OSError as e:

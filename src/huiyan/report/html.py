@@ -3,6 +3,11 @@
 Figures are inlined as base64 PNG; the Noto Sans CJK SC font shipped by `noto-cjk-sans-otc` is
 subset to the characters the report uses and inlined as a WOFF font, so the page shows the same
 glyphs as the PDF on a machine without CJK fonts and needs no network.
+
+If the font cannot be subset (the font package is missing, the file is damaged, fontTools fails),
+the page is still written, but never silently: a warning is logged on `huiyan.report`, a notice in
+the report's language (and in English, which the reader's own fonts can always show) stands under
+the title with the error, and the appendix no longer claims the font is embedded.
 """
 
 from __future__ import annotations
@@ -10,9 +15,13 @@ from __future__ import annotations
 import base64
 import html
 import io
+import logging
 
 from huiyan import __version__
 from huiyan.report.document import Document, Figure, Heading, KeyValues, Para, Table
+from huiyan.report.texts import t
+
+log = logging.getLogger("huiyan.report")
 
 CSS = """
 @page { size: A4; margin: 16mm; }
@@ -30,6 +39,7 @@ th { background: #e1e8f2; color: #12346e; font-weight: normal; }
 table.kv td:first-child { width: 22%; background: #f6f8fb; }
 p.muted { color: #5f5f5f; } p.alert { color: #aa1414; } p.ok { color: #146e28; }
 p.strong { font-size: 15px; }
+p.font-notice { color: #aa1414; border: 1.5px solid #aa1414; padding: 6px 10px; }
 figure { margin: .6em 0 1.2em; text-align: center; }
 figure img { max-width: 100%; }
 figcaption { color: #5f5f5f; font-size: 12px; text-align: left; }
@@ -37,31 +47,36 @@ footer { color: #5f5f5f; font-size: 11.5px; text-align: center; margin-top: 3em;
 """
 
 
-def _font_face(text: str) -> str:
-    """@font-face with the Noto CJK SC subset covering `text`, or "" if it cannot be made."""
-    try:
-        from fontTools import subset
-        from fontTools.ttLib import TTFont
+def font_face(text: str) -> str:
+    """@font-face with the Noto CJK SC subset covering `text`; raises if it cannot be made."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
 
-        from huiyan.report.pdf import font_path
+    from huiyan.report.pdf import font_path
 
-        font = TTFont(font_path(), fontNumber=2, lazy=False, recalcTimestamp=False)
-        opts = subset.Options()
-        opts.flavor = "woff"
-        opts.name_IDs = ["*"]
-        opts.notdef_outline = True
-        opts.hinting = False
-        sub = subset.Subsetter(options=opts)
-        sub.populate(text="".join(sorted(set(text) | set(" 0123456789"))))
-        sub.subset(font)
-        buf = io.BytesIO()
-        font.flavor = "woff"
-        font.save(buf)
-        data = base64.b64encode(buf.getvalue()).decode("ascii")
-    except Exception:
-        return ""
+    font = TTFont(font_path(), fontNumber=2, lazy=False, recalcTimestamp=False)
+    opts = subset.Options()
+    opts.flavor = "woff"
+    opts.name_IDs = ["*"]
+    opts.notdef_outline = True
+    opts.hinting = False
+    sub = subset.Subsetter(options=opts)
+    sub.populate(text="".join(sorted(set(text) | set(" 0123456789"))))
+    sub.subset(font)
+    buf = io.BytesIO()
+    font.flavor = "woff"
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
     return ("@font-face { font-family: 'HuiyanNoto'; "
             f"src: url(data:font/woff;base64,{data}) format('woff'); }}\n")
+
+
+def _font_notice(lang: str, err: str) -> str:
+    """The visible notice that the font is not embedded: the report's language, then English."""
+    texts = [t("font_failed", lang, err=err)]
+    if lang != "en":
+        texts.append(t("font_failed", "en", err=err))
+    return "".join(f'<p class="font-notice" role="alert">{html.escape(x)}</p>' for x in texts)
 
 
 def render_html(doc: Document, *, embed_font: bool = True) -> bytes:
@@ -101,14 +116,25 @@ def render_html(doc: Document, *, embed_font: bool = True) -> bytes:
                          f"<figcaption>{e(b.caption)}</figcaption></figure>")
     if in_section:
         parts.append("</section>")
-    font_css = _font_face("".join(text_seen)) if embed_font else ""
+    font_css, notice = "", ""
+    if embed_font:
+        try:
+            font_css = font_face("".join(text_seen))
+        except Exception as exc:  # the page is still useful, but the reader must be told
+            err = f"{type(exc).__name__}: {exc}"
+            log.warning("HTML report: the Noto Sans CJK SC font could not be embedded (%s); Chinese text "
+                        "depends on the reader's installed fonts and may show as empty boxes", err)
+            notice = _font_notice(doc.lang, err)
+            stale = html.escape(t("font_note", doc.lang))
+            parts = [p.replace(f"<td>{stale}</td>", f"<td>{html.escape(t('font_not_embedded', doc.lang))}</td>")
+                     for p in parts]
     lang = "zh-CN" if doc.lang == "zh" else "en"
     page = (
         "<!DOCTYPE html>\n"
         f'<html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta name="generator" content="huiyan {e(__version__)}">'
         f"<title>{e(doc.title)}</title><style>{font_css}{CSS}</style></head><body>"
-        f'<h1 class="title">{e(doc.title)}</h1><p class="subtitle">{e(doc.subtitle)}</p>'
+        f'<h1 class="title">{e(doc.title)}</h1><p class="subtitle">{e(doc.subtitle)}</p>{notice}'
         + "\n".join(parts)
         + f"<footer>{e(doc.footer)}</footer></body></html>\n"
     )

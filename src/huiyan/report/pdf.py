@@ -4,16 +4,26 @@ Only that font is used (its Latin glyphs serve the English text), so every font 
 embedded subset and nothing depends on fonts installed on the machine. Output is reproducible:
 the creation date is the document's generation time, the producer names huiyan and fpdf2, and
 figures are embedded as the deterministic PNGs drawn by `huiyan.report.figures`.
+
+Glyphs are never lost silently. If the font cannot be loaded (package missing, file damaged) or
+its subset cannot be written, `render_pdf` raises `ReportFontError` with the cause instead of
+writing a PDF whose text would be empty boxes. A character the font has no glyph for (an emoji or a
+rare character in a file name, say) is written as its code point, e.g. ``[U+1F600]``, and a notice
+under the title lists every character so replaced; a warning is logged on `huiyan.report` too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import logging
 from datetime import UTC
 
 from huiyan import __version__
 from huiyan.report.document import Document, Figure, Heading, KeyValues, Para, Table
 from huiyan.report.texts import t
+
+log = logging.getLogger("huiyan.report")
 
 FONT = "NotoSC"
 MARGIN = 16.0
@@ -25,6 +35,18 @@ COLOURS = {
     "strong": (10, 10, 10),
     "heading": (18, 52, 110),
 }
+
+
+class ReportRenderError(RuntimeError):
+    """The report could not be rendered; the message says why (shown to the examiner as is)."""
+
+
+class ReportFontError(ReportRenderError):
+    """The embedded report font could not be used, so the PDF would lose its glyphs."""
+
+
+FONT_HELP = ("the PDF report needs the Noto Sans CJK SC font of the Python package noto-cjk-sans-otc "
+             "(pip install noto-cjk-sans-otc); without it Chinese text would print as empty boxes")
 
 
 def font_path() -> str:
@@ -58,7 +80,16 @@ def render_pdf(doc: Document) -> bytes:
     pdf.report_lang = doc.lang
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, margin=18)
-    pdf.add_font(FONT, fname=font_path(), collection_font_number=2)  # 2 = Simplified Chinese
+    try:
+        pdf.add_font(FONT, fname=font_path(), collection_font_number=2)  # 2 = Simplified Chinese
+    except Exception as e:
+        raise ReportFontError(f"the report font cannot be loaded ({type(e).__name__}: {e}); {FONT_HELP}") from e
+    doc, missing = replace_missing_glyphs(doc, set(pdf.fonts[FONT.lower()].cmap))
+    if missing:
+        codes = ", ".join(f"U+{c:04X}" for c in missing)
+        log.warning("PDF report: the font has no glyph for %s; written as code points", codes)
+        doc = dataclasses.replace(doc, blocks=[Para(t("glyphs_replaced", doc.lang, chars=codes), "alert"),
+                                               *doc.blocks])
     created = doc.generated_at if doc.generated_at.tzinfo else doc.generated_at.replace(tzinfo=UTC)
     pdf.set_creation_date(created)
     pdf.set_producer(f"huiyan {__version__} (fpdf2)")
@@ -95,7 +126,51 @@ def render_pdf(doc: Document) -> bytes:
             _table(pdf, b.header, b.rows, b.widths, width, size=8, wrap=wrap)
         elif isinstance(b, Figure):
             _figure(pdf, b, width, wrap)
-    return bytes(pdf.output())
+    lost = pdf.fonts[FONT.lower()].missing_glyphs
+    if lost:  # replace_missing_glyphs should have left none: never write boxes
+        raise ReportFontError("the report font has no glyph for " + ", ".join(f"U+{c:04X}" for c in lost))
+    try:
+        return bytes(pdf.output())
+    except Exception as e:  # the font subset is made here
+        raise ReportFontError(f"the PDF could not be assembled; the embedded font subset is made at this "
+                              f"step ({type(e).__name__}: {e})") from e
+
+
+def _code_points(text: str, cmap: set[int], missing: set[int]) -> str:
+    """`text` with every character the font lacks written as [U+XXXX] (control characters kept)."""
+    if all(ord(c) in cmap or ord(c) < 32 for c in text):
+        return text
+    out = []
+    for c in text:
+        if ord(c) in cmap or ord(c) < 32:
+            out.append(c)
+        else:
+            missing.add(ord(c))
+            out.append(f"[U+{ord(c):04X}]")
+    return "".join(out)
+
+
+def replace_missing_glyphs(doc: Document, cmap: set[int]) -> tuple[Document, list[int]]:
+    """A copy of `doc` whose text uses only characters in `cmap`, and the code points replaced."""
+    missing: set[int] = set()
+
+    def f(x) -> str:
+        return _code_points(str(x), cmap, missing)
+
+    blocks = []
+    for b in doc.blocks:
+        if isinstance(b, Heading | Para):
+            b = dataclasses.replace(b, text=f(b.text))
+        elif isinstance(b, KeyValues):
+            b = dataclasses.replace(b, rows=[(f(k), f(v)) for k, v in b.rows])
+        elif isinstance(b, Table):
+            b = dataclasses.replace(b, header=[f(h) for h in b.header], rows=[[f(c) for c in r] for r in b.rows])
+        elif isinstance(b, Figure):
+            b = dataclasses.replace(b, caption=f(b.caption))
+        blocks.append(b)
+    out = dataclasses.replace(doc, title=f(doc.title), subtitle=f(doc.subtitle), author=f(doc.author),
+                              footer=f(doc.footer), blocks=blocks)
+    return out, sorted(missing)
 
 
 def _heading(pdf, b: Heading, width: float, wrap, need: float = 0.0) -> None:

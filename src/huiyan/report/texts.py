@@ -143,6 +143,20 @@ TEXTS: dict[str, dict[str, str]] = {
     "jpeg_luma": {"zh": "；亮度量化表前 8 项 {q}", "en": "; luma table, first 8 entries {q}"},
     "font_note": {"zh": "思源黑体 Noto Sans CJK SC（SIL 开源字体许可），子集嵌入",
                   "en": "Noto Sans CJK SC (SIL Open Font License), subset and embedded"},
+    "font_not_embedded": {"zh": "未嵌入（字体子集未能生成，见标题下的提示）",
+                          "en": "not embedded (the font subset could not be made; see the notice under the title)"},
+    "font_failed": {
+        "zh": "注意：报告字体（思源黑体 Noto Sans CJK SC）未能嵌入本页面（{err}）。中文文字将依赖阅读者本机安装的字体，"
+        "可能显示为空白方框或乱码；请以 PDF 报告为准，或安装该字体（Python 包 noto-cjk-sans-otc）后重新生成本报告。",
+        "en": "Warning: the report font (Noto Sans CJK SC) could not be embedded in this page ({err}). Chinese text "
+        "now depends on the fonts installed on the reader's machine and may show as empty boxes; rely on the PDF "
+        "report, or regenerate this report after installing the font (Python package noto-cjk-sans-otc).",
+    },
+    "glyphs_replaced": {
+        "zh": "注意：报告字体中没有以下字符的字形，文中以其 Unicode 码位代替（形如 [U+1F600]）：{chars}",
+        "en": "Note: the report font has no glyph for the following characters; the text shows their Unicode "
+        "code points instead (written like [U+1F600]): {chars}",
+    },
     "meta_findings": {"zh": "来源与元数据方法的结果", "en": "Results of the provenance and metadata methods"},
     "no_provenance": {"zh": "未运行来源与元数据方法。", "en": "No provenance or metadata method was run."},
     # 4 detection --------------------------------------------------------------------------
@@ -205,6 +219,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "na_cols": {"zh": "方法|理由", "en": "Method|Reason"},
     "no_applicable": {"zh": "该检材上没有适用的特征分析方法。", "en": "No feature-analysis method applied to this item."},
     "figure_failed": {"zh": "（图示未能生成：{err}）", "en": "(the figure could not be drawn: {err})"},
+    "pixels_failed": {"zh": "（检材图像未能解码用于图示：{err}；相关图示从略，热力图不叠加在图像上显示）",
+                      "en": "(the item's image could not be decoded for the figures: {err}; those figures are "
+                      "left out and heatmaps are not drawn over the image)"},
+    "stored_copy_missing": {"zh": "检材的存储副本不存在", "en": "the stored copy of the item was not found"},
+    "frames_missing": {"zh": "（视频分段声明的帧图像文件不存在：{names}）",
+                       "en": "(frame images named by the video segments do not exist: {names})"},
     "heatmap_missing": {"zh": "（方法声明的热力图文件不存在：{path}）", "en": "(the heatmap file the method named does not exist: {path})"},
     # 6 comparison -------------------------------------------------------------------------
     "comparison_intro": {
@@ -367,6 +387,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "app_libraries": {"zh": "主要依赖库", "en": "Main libraries"},
     "app_reference": {"zh": "参考数据版本", "en": "Reference data version"},
     "app_calibration": {"zh": "校准版本", "en": "Calibration version"},
+    "not_installed": {"zh": "未安装", "en": "not installed"},
+    "registry_failed": {"zh": "注意：有检验方法模块未能加载（{err}），上表及各方法的说明可能不完整。",
+                        "en": "Warning: a method module could not be loaded ({err}); the table above and the "
+                        "methods' descriptions may be incomplete."},
     "app_font": {"zh": "报告字体", "en": "Report font"},
     "app_no_calibration": {"zh": "无（未随软件提供校准文件，各方法以自身声明的 LLR 参与）",
                            "en": "none (no calibration file shipped; methods take part with their own stated LLR)"},
