@@ -184,17 +184,28 @@ def robust_z(x: np.ndarray) -> np.ndarray:
     return (x - med) / max(mad, 1e-6, 0.05 * abs(med))
 
 
-def save_heatmap(item: Any, name: str, heat: np.ndarray, shape: tuple[int, int] | None = None) -> str | None:
+# What a saved map is, written into the PNG as text chunks so that the report shows it by what it
+# is, not by its file name: `kind` scalar (one value per pixel, drawn with a colour scale) or rgb
+# (a picture, drawn as is); `geometry` image (on the item's pixel grid: can be overlaid on it) or
+# other (own axes, e.g. a Fourier spectrum or a plot: shown on its own).
+HEATMAP_KIND = "huiyan:kind"
+HEATMAP_GEOMETRY = "huiyan:geometry"
+
+
+def save_heatmap(item: Any, name: str, heat: np.ndarray, shape: tuple[int, int] | None = None,
+                 geometry: str | None = None) -> str | None:
     """Save `heat` (any range) as an 8-bit PNG via `item.artifact_path`; returns the path or None.
 
     Values are scaled by their 1st and 99th percentiles; `shape` (h, w) resizes the map to the
-    image's aspect ratio (longer side at most 2048 px) so the examiner can overlay it.
+    image's aspect ratio (longer side at most 2048 px) so the examiner can overlay it. The PNG
+    says what it is (`huiyan:kind` scalar; `huiyan:geometry` "image" when `shape` is given, else
+    "other", unless `geometry` says otherwise).
     """
     path: Path | None = item.artifact_path(name) if hasattr(item, "artifact_path") else None
     if path is None:
         return None
     import cv2
-    from PIL import Image
+    from PIL import Image, PngImagePlugin
 
     h = np.nan_to_num(np.asarray(heat, np.float32))
     lo, hi = np.percentile(h, [1, 99]) if h.size else (0.0, 1.0)
@@ -204,7 +215,10 @@ def save_heatmap(item: Any, name: str, heat: np.ndarray, shape: tuple[int, int] 
         hh, ww = max(1, round(shape[0] * s)), max(1, round(shape[1] * s))
         if u8.shape != (hh, ww):
             u8 = cv2.resize(u8, (ww, hh), interpolation=cv2.INTER_NEAREST)
-    Image.fromarray(u8).save(path)
+    info = PngImagePlugin.PngInfo()
+    info.add_text(HEATMAP_KIND, "scalar")
+    info.add_text(HEATMAP_GEOMETRY, geometry or ("image" if shape is not None else "other"))
+    Image.fromarray(u8).save(path, pnginfo=info)
     return str(path)
 
 

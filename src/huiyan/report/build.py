@@ -13,6 +13,7 @@ custody log or the calibration file. Items with errors are rendered with their e
 from __future__ import annotations
 
 import json
+import logging
 import platform
 import sys
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ CASE_FIELDS = ("case_number", "commissioner", "examiners", "received", "descript
 CUSTODY_EXCERPT = 15
 VERDICT_ORDER = ("synthetic", "likely_synthetic", "inconclusive", "likely_authentic", "authentic")
 _RATE_SKIP = {"x", "y", "kind", "method_version"}
+
+log = logging.getLogger("huiyan.report")
 
 
 @dataclass
@@ -106,15 +109,19 @@ def _evidence_path(res: dict[str, Any], case_root: Path | None) -> Path | None:
     return p if sha and p.is_file() else None
 
 
-def _detector_classes() -> dict[str, Any]:
+def _detector_classes() -> tuple[dict[str, Any], str | None]:
+    """The registered detector classes, and the error if some detector module could not be imported
+    (then the classes registered so far; the report says the method list may be incomplete)."""
     from huiyan.detectors.base import registry
 
     try:
-        return registry()
-    except Exception:  # a broken detector module must not stop the report
+        return registry(), None
+    except Exception as e:  # a broken detector module must not stop the report, but is stated
         from huiyan.detectors.base import _REGISTRY
 
-        return dict(sorted(_REGISTRY.items()))
+        err = f"{type(e).__name__}: {e}"
+        log.warning("report: a detector module could not be imported (%s); method descriptions may be missing", err)
+        return dict(sorted(_REGISTRY.items())), err
 
 
 def _summary(cls: Any, lang: str) -> str:
@@ -224,10 +231,11 @@ def build_document(inp: ReportInput) -> Document:
         author=fields.get("examiners", ""),
         footer=" · ".join(x for x in (fields.get("case_number", ""), f"huiyan {__version__}") if x),
     )
-    classes = _detector_classes()
+    classes, registry_error = _detector_classes()
     figs = _Counter()
     images: dict[int, Any] = {}  # item index -> decoded pixels (or None), loaded once
     ctx = _Ctx(inp, doc, classes, figs, images)
+    ctx.registry_error = registry_error
     ctx.title_page()
     ctx.preservation()
     ctx.extraction()
@@ -253,6 +261,7 @@ class _Ctx:
         self.images = images
         self.results = inp.results
         self.calib = inp.calibration or {}
+        self.registry_error: str | None = None
 
     # shared pieces ------------------------------------------------------------------------
     def t(self, key: str, **kw) -> str:
@@ -273,14 +282,21 @@ class _Ctx:
         if i in self.images:
             return self.images[i]
         rgb = None
-        p = _evidence_path(res, self.inp.case_root)
-        if p is not None and res.get("media_type") == "image" and res.get("verdict") is not None:
-            from huiyan.media.image import decode_rgb
+        if res.get("media_type") == "image" and res.get("verdict") is not None:
+            p = _evidence_path(res, self.inp.case_root)
+            err = None
+            if p is None:
+                err = self.t("stored_copy_missing")
+            else:
+                from huiyan.media.image import decode_rgb
 
-            try:
-                rgb = decode_rgb(p)
-            except Exception:
-                rgb = None
+                try:
+                    rgb = decode_rgb(p)
+                except Exception as e:
+                    err = f"{type(e).__name__}: {e}".replace(str(p), _name(res))
+            if err is not None:  # said once, where the item's first figure would have been
+                log.warning("report: item %d (%s) cannot be shown in the figures: %s", i + 1, _name(res), err)
+                self.doc.add(Para(self.t("pixels_failed", err=err), "muted"))
         self.images[i] = rgb
         return rgb
 
@@ -436,8 +452,8 @@ class _Ctx:
         cache = self.__dict__.setdefault("_video_cache", {})
         if key not in cache:
             p = _evidence_path(r, self.inp.case_root)
-            if p is None:
-                cache[key] = None
+            if p is None:  # raised, not None: the figure that needed it says so
+                raise FileNotFoundError(self.t("stored_copy_missing"))
             else:
                 info = probe_video(p, str(r.get("format") or ""))
                 cache[key] = (info, sample_frames(p, info, windows=1, window_len=1, stills=6, face_track=False))
@@ -446,10 +462,7 @@ class _Ctx:
     def _timeline(self, r: dict[str, Any]) -> bytes | None:
         from huiyan.report import figures
 
-        got = self._video_sample(r)
-        if got is None:
-            return None
-        info, sample = got
+        info, sample = self._video_sample(r)
         return figures.timeline_figure(sample.stills, info.packet_times, info.packet_sizes, info.packet_keys,
                                        float(info.duration or 0.0), r.get("segments"))
 
@@ -577,9 +590,8 @@ class _Ctx:
             self.doc.add(Para(self.t("heatmap_missing", path=hp.name), "muted"))
             return
         rgb = self.pixels(i, r)
-        standalone = any(w in hp.name.lower() for w in ("spectrum", "plot", "chart", "curve"))
-        try:
-            png, overlaid = figures.heatmap_figure(None if standalone else rgb, hp, f["method"])
+        try:  # whether the map is overlaid is decided by what it is (figures.load_map), not its name
+            png, overlaid = figures.heatmap_figure(rgb, hp, f["method"])
         except Exception as e:
             self.doc.add(Para(self.t("figure_failed", err=f"{type(e).__name__}: {e}"), "muted"))
             return
@@ -660,7 +672,11 @@ class _Ctx:
             rows.append([_fmt_num(g.get("start")), _fmt_num(g.get("end")), _fmt_num(g.get("score"), 3),
                          f"{who}: {text}" if who else text])
         self.doc.add(Table(self.cols("segment_cols"), rows, (1.0, 1.0, 1.0, 6.0)))
-        shown = [g for g in segs if g.get("frame") and Path(str(g["frame"])).is_file()][:4]
+        named = [g for g in segs if g.get("frame")]
+        gone = [Path(str(g["frame"])).name for g in named if not Path(str(g["frame"])).is_file()]
+        if gone:
+            self.doc.add(Para(self.t("frames_missing", names=", ".join(gone)), "muted"))
+        shown = [g for g in named if Path(str(g["frame"])).is_file()][:4]
         if shown:
             from PIL import Image
 
@@ -679,9 +695,9 @@ class _Ctx:
     def _first_still(self, r: dict[str, Any]):
         try:
             got = self._video_sample(r)
-        except Exception:  # the timeline figure already reported why decoding failed
+        except Exception:  # the timeline figure of section 2 already reported why decoding failed
             return None
-        if got is None or not got[1].stills:
+        if not got[1].stills:
             return None
         return got[1].stills[0][1]
 
@@ -838,7 +854,7 @@ class _Ctx:
             try:
                 libs.append(f"{name} {importlib_metadata.version(name)}")
             except importlib_metadata.PackageNotFoundError:
-                continue
+                libs.append(f"{name} ({self.t('not_installed')})")
         rows = [
             [self.t("app_software"), f"huiyan {__version__}"],
             [self.t("app_python"), sys.version.split()[0] + f" ({platform.python_implementation()})"],
@@ -853,5 +869,7 @@ class _Ctx:
         rows2 = [[m, family_text(c.family, self.lang), c.version, ", ".join(c.media_types)]
                  for m, c in sorted(self.classes.items())]
         d.add(Table(self.cols("app_methods_cols"), rows2, (3.5, 2.0, 1.0, 1.6)))
+        if self.registry_error:
+            d.add(Para(self.t("registry_failed", err=self.registry_error), "alert"))
         d.add(Para(self.t("app_report_hash")), Para(self.t("reproducible"), "muted"))
 

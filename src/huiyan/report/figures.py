@@ -13,6 +13,7 @@ a method result and do not enter the fusion.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -102,38 +103,93 @@ def image_figure(rgb: np.ndarray) -> bytes:
         return _jpeg(fig)
 
 
-def load_map(path: Path) -> tuple[np.ndarray, bool]:
-    """Read a heatmap PNG: (array, is_scalar). Scalar maps come back as float in [0, 1]."""
+@dataclass(frozen=True)
+class HeatMap:
+    """A method's saved map as the report draws it.
+
+    `scalar`: one value per pixel in [0, 1], drawn with a colour scale (else an RGB picture drawn as
+    is). `geometry`: "image" (on the item's pixel grid, may be overlaid), "other" (own axes: a
+    spectrum, a plot; shown on its own) or "unknown" (an artifact written before maps carried
+    their kind; then the aspect ratio decides). `source`: "metadata" or "content", how this was
+    known.
+    """
+
+    data: np.ndarray
+    scalar: bool
+    geometry: str
+    source: str
+
+
+def _normalise(a: np.ndarray) -> np.ndarray:
+    a = a.astype(np.float32)
+    lo, hi = float(a.min()), float(a.max())
+    return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+
+
+def centred_spectrum_like(a: np.ndarray) -> bool:
+    """True when a 2-D map is point-symmetric about its centre as an fftshift-ed spectrum is.
+
+    The magnitude spectrum of a real image satisfies |F(-u, -v)| = |F(u, v)|, and the per-pixel
+    monotone scaling to 8 bits keeps that equality exact; a map on the image grid (noise, ELA,
+    CFA, ...) is not symmetric that way. Used only for maps saved without their kind.
+    """
+    if a.ndim != 2 or min(a.shape) < 8 or float(a.max()) == float(a.min()):
+        return False
+    h, w = a.shape
+    iy = (2 * (h // 2) - np.arange(h)) % h
+    ix = (2 * (w // 2) - np.arange(w)) % w
+    return float(np.mean(np.isclose(a, a[iy][:, ix], atol=1e-3))) >= 0.99
+
+
+def load_map(path: Path) -> HeatMap:
+    """Read a heatmap PNG and what it is: from its `huiyan:kind` / `huiyan:geometry` text chunks
+    (written by `huiyan.detectors._residual.save_heatmap`), else from its contents."""
     from PIL import Image
+
+    from huiyan.detectors._residual import HEATMAP_GEOMETRY, HEATMAP_KIND
 
     with Image.open(path) as im:
         im.load()
+        info = {str(k): str(v) for k, v in (getattr(im, "text", None) or {}).items()}
+        kind = info.get(HEATMAP_KIND, "").strip().lower()
+        geometry = info.get(HEATMAP_GEOMETRY, "").strip().lower()
+        if kind == "scalar":
+            return HeatMap(_normalise(np.asarray(im.convert("F"))), True, geometry or "unknown", "metadata")
+        if kind == "rgb":
+            return HeatMap(np.asarray(im.convert("RGB")), False, geometry or "unknown", "metadata")
+        # an artifact without its kind (older than the chunks): decide by what the pixels are
         if im.mode in ("L", "I", "I;16", "F", "1", "LA"):
-            a = np.asarray(im.convert("F"), dtype=np.float32)
-            lo, hi = float(a.min()), float(a.max())
-            return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a), True
-        rgb = np.asarray(im.convert("RGB"))
-    if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]):
-        a = rgb[..., 0].astype(np.float32)
-        lo, hi = float(a.min()), float(a.max())
-        return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a), True
-    return rgb, False
+            a, scalar = np.asarray(im.convert("F"), dtype=np.float32), True
+        else:
+            rgb = np.asarray(im.convert("RGB"))
+            scalar = bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]))
+            a = rgb[..., 0].astype(np.float32) if scalar else rgb
+    if not scalar:
+        return HeatMap(a, False, "unknown", "content")
+    return HeatMap(_normalise(a), True, "other" if centred_spectrum_like(a) else "unknown", "content")
+
+
+def _overlay(rgb: np.ndarray | None, hm: HeatMap) -> bool:
+    """Whether to draw `hm` over the image: never for a map on its own axes, and only when the
+    aspect ratios agree (a map on the image grid has the image's aspect ratio by construction)."""
+    if rgb is None or hm.geometry == "other":
+        return False
+    ih, iw = rgb.shape[:2]
+    mh, mw = hm.data.shape[:2]
+    return abs(iw / ih - mw / mh) <= 0.02 * (iw / ih)
 
 
 def heatmap_figure(rgb: np.ndarray | None, heatmap: Path, title: str) -> tuple[bytes, bool]:
-    """The image with a method's heatmap overlaid: (PNG, overlaid).
+    """The image with a method's heatmap overlaid: (JPEG, overlaid).
 
-    When the map's aspect ratio differs from the image's (e.g. a spectrum or a plot the method
-    saved), or no image is available, the map is shown on its own and `overlaid` is False.
+    A map on its own axes (a spectrum, a plot: see `HeatMap.geometry`), a map whose aspect ratio
+    differs from the image's, or no image: the map is shown on its own and `overlaid` is False.
     """
     from PIL import Image
 
-    hm, scalar = load_map(heatmap)
-    overlay = False
-    if rgb is not None:
-        ih, iw = rgb.shape[:2]
-        mh, mw = hm.shape[:2]
-        overlay = abs(iw / ih - mw / mh) <= 0.02 * (iw / ih)
+    loaded = load_map(heatmap)
+    hm, scalar = loaded.data, loaded.scalar
+    overlay = _overlay(rgb, loaded)
     with _rc():
         if overlay:
             base = downscale(rgb, 900)
@@ -167,12 +223,12 @@ def heatmap_figure(rgb: np.ndarray | None, heatmap: Path, title: str) -> tuple[b
 def heatmap_grid(rgb: np.ndarray | None, maps: list[tuple[str, Path]], cols: int = 2) -> tuple[bytes, list[bool]]:
     """Several methods' heatmaps, each overlaid on the image, in one grid: (JPEG, overlaid per map).
 
-    A map whose aspect ratio differs from the image's (a spectrum, a plot), or whose file name
-    says it is a spectrum or plot, is shown on its own in its panel.
+    A map on its own axes (a spectrum, a plot: see `HeatMap.geometry`) or whose aspect ratio
+    differs from the image's is shown on its own in its panel, titled "[map]".
     """
     from PIL import Image
 
-    loaded = [(title, *load_map(p), p) for title, p in maps]
+    loaded = [(title, load_map(p)) for title, p in maps]
     base = downscale(rgb, 700) if rgb is not None else None
     n = len(loaded)
     cols = max(1, min(3 if n > 4 else cols, n))
@@ -182,13 +238,10 @@ def heatmap_grid(rgb: np.ndarray | None, maps: list[tuple[str, Path]], cols: int
     overlaid: list[bool] = []
     with _rc():
         fig = _new_figure(7.0, rows * (panel_h + 0.35))
-        for k, (title, hm, scalar, p) in enumerate(loaded):
+        for k, (title, loaded_map) in enumerate(loaded):
+            hm, scalar = loaded_map.data, loaded_map.scalar
             ax = fig.add_subplot(rows, cols, k + 1)
-            over = False
-            if base is not None and not any(w in p.name.lower() for w in ("spectrum", "plot", "chart", "curve")):
-                ih, iw = base.shape[:2]
-                mh, mw = hm.shape[:2]
-                over = abs(iw / ih - mw / mh) <= 0.02 * (iw / ih)
+            over = _overlay(base, loaded_map)
             overlaid.append(over)
             if over:
                 h, w = base.shape[:2]
