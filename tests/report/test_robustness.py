@@ -392,3 +392,16 @@ def test_a_broken_detector_module_is_stated(monkeypatch, caplog):
         doc = build_document(ReportInput([], lang="zh", generated_at=FIXED))
     assert "有检验方法模块未能加载（ImportError: simulated broken detector module）" in _texts(doc)
     assert any("simulated broken detector module" in r.getMessage() for r in caplog.records)
+
+
+def test_html_lists_characters_the_embedded_font_lacks(caplog):
+    from huiyan.report.html import render_html
+
+    with caplog.at_level(logging.WARNING, logger="huiyan.report"):
+        page = render_html(_doc("en", extra=" smile\U0001F600.png")).decode("utf-8")
+    assert "@font-face" in page
+    body = page.split("</style>")[1]
+    assert "the embedded font has no glyph for the following characters" in body and "U+1F600" in body
+    assert any("U+1F600" in r.getMessage() for r in caplog.records)
+    plain = render_html(_doc("en")).decode("utf-8")
+    assert "has no glyph" not in plain.split("</style>")[1]

@@ -7,7 +7,9 @@ glyphs as the PDF on a machine without CJK fonts and needs no network.
 If the font cannot be subset (the font package is missing, the file is damaged, fontTools fails),
 the page is still written, but never silently: a warning is logged on `huiyan.report`, a notice in
 the report's language (and in English, which the reader's own fonts can always show) stands under
-the title with the error, and the appendix no longer claims the font is embedded.
+the title with the error, and the appendix no longer claims the font is embedded. Characters the
+font has no glyph for are listed in a note under the title (the browser draws them with the
+reader's fonts, or as boxes).
 """
 
 from __future__ import annotations
@@ -47,14 +49,17 @@ footer { color: #5f5f5f; font-size: 11.5px; text-align: center; margin-top: 3em;
 """
 
 
-def font_face(text: str) -> str:
-    """@font-face with the Noto CJK SC subset covering `text`; raises if it cannot be made."""
+def font_face(text: str) -> tuple[str, list[int]]:
+    """@font-face with the Noto CJK SC subset covering `text`, and the code points of `text` the font
+    has no glyph for (the browser draws those with the reader's fonts); raises if it cannot be made."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
     from huiyan.report.pdf import font_path
 
     font = TTFont(font_path(), fontNumber=2, lazy=False, recalcTimestamp=False)
+    cmap = font.getBestCmap() or {}
+    missing = sorted({ord(c) for c in text if ord(c) >= 32 and ord(c) not in cmap})
     opts = subset.Options()
     opts.flavor = "woff"
     opts.name_IDs = ["*"]
@@ -68,7 +73,7 @@ def font_face(text: str) -> str:
     font.save(buf)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return ("@font-face { font-family: 'HuiyanNoto'; "
-            f"src: url(data:font/woff;base64,{data}) format('woff'); }}\n")
+            f"src: url(data:font/woff;base64,{data}) format('woff'); }}\n"), missing
 
 
 def _font_notice(lang: str, err: str) -> str:
@@ -82,7 +87,8 @@ def _font_notice(lang: str, err: str) -> str:
 def render_html(doc: Document, *, embed_font: bool = True) -> bytes:
     e = html.escape
     parts: list[str] = []
-    text_seen: list[str] = [doc.title, doc.subtitle, doc.footer]
+    # the note on missing glyphs is written after subsetting: its characters are always in the subset
+    text_seen: list[str] = [doc.title, doc.subtitle, doc.footer, t("glyphs_fallback", doc.lang, chars="U+0123456789ABCDEF, ")]
     in_section = False
     for b in doc.blocks:
         if isinstance(b, Heading):
@@ -119,7 +125,11 @@ def render_html(doc: Document, *, embed_font: bool = True) -> bytes:
     font_css, notice = "", ""
     if embed_font:
         try:
-            font_css = font_face("".join(text_seen))
+            font_css, missing = font_face("".join(text_seen))
+            if missing:
+                codes = ", ".join(f"U+{c:04X}" for c in missing)
+                log.warning("HTML report: the embedded font has no glyph for %s; the reader's fonts draw them", codes)
+                notice = f'<p class="muted">{html.escape(t("glyphs_fallback", doc.lang, chars=codes))}</p>'
         except Exception as exc:  # the page is still useful, but the reader must be told
             err = f"{type(exc).__name__}: {exc}"
             log.warning("HTML report: the Noto Sans CJK SC font could not be embedded (%s); Chinese text "

@@ -157,6 +157,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Note: the report font has no glyph for the following characters; the text shows their Unicode "
         "code points instead (written like [U+1F600]): {chars}",
     },
+    "glyphs_fallback": {
+        "zh": "说明：嵌入字体中没有以下字符的字形，这些字符由阅读者本机字体显示（若本机也没有则显示为方框）：{chars}",
+        "en": "Note: the embedded font has no glyph for the following characters; they are drawn with the "
+        "reader's own fonts (or as boxes if those lack them too): {chars}",
+    },
     "meta_findings": {"zh": "来源与元数据方法的结果", "en": "Results of the provenance and metadata methods"},
     "no_provenance": {"zh": "未运行来源与元数据方法。", "en": "No provenance or metadata method was run."},
     # 4 detection --------------------------------------------------------------------------
