@@ -172,3 +172,18 @@ def test_category_table_counts_flagged_items_against_their_label():
     assert t["generated"] == {"expected": "fully_generated", "flagged": 1, "correct": 1, "named": {"fully_generated": 1}}
     assert t["tampered"]["flagged"] == 1 and t["tampered"]["correct"] == 0
     assert set(t) == {"generated", "tampered"}
+
+
+def test_detection_by_kind_counts_and_ranks_each_kind():
+    from huiyan.bench.make_all import detection_by_kind
+
+    rows = [_row(i, 1, "s", "g", 0.9) for i in range(4)] + [_row(10 + i, 0, "s", None, 0.1) for i in range(2)]
+    for r, lab, v, llr in zip(rows, ["generated", "generated", "tampered", "tampered", "real", "real"],
+                              ["synthetic", "inconclusive", "inconclusive", "inconclusive", "inconclusive", "authentic"],
+                              [5.0, 1.0, -4.0, 0.5, 0.0, -3.0], strict=True):
+        r.label, r.verdict, r.llr = lab, v, llr
+    d = detection_by_kind(rows)["image"]
+    assert d["fully generated"]["delivered"] == {"n": 2, "flagged": 0.5, "auc": 1.0}
+    # local edits: one above both originals, one below both -> AUC 0.5, none flagged
+    assert d["local edit"]["delivered"] == {"n": 2, "flagged": 0.0, "auc": 0.5}
+    assert "camera originals" not in d

@@ -147,10 +147,35 @@ def calibration_dict(ds: Dataset, ev: dict[str, Any], rows) -> dict[str, Any]:
                   "error rates measured with nested out-of-sample bands",
         "methods": shipped["methods"],
         "per_media_methods": shipped.get("per_media_methods", []),
+        "detection_by_kind": detection_by_kind(rows),
+        "detection_by_kind_of": "out of sample: per media type, kind of manipulation and protocol, the number of "
+                                "items, the share reaching likely_synthetic or above, and the AUC of the fused LLR "
+                                "against all camera originals of that media type and protocol",
         "method_metrics": method_metrics(rows),
         "method_metrics_of": "out-of-sample AUC of each method's calibrated LLR (not applicable = 0) per media "
                              "type and protocol, and the share of files where it applies",
     }
+
+
+def detection_by_kind(rows) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """What an examiner must know about an `inconclusive` result: how often each kind of
+    manipulation (text-to-video, local edit, face swap ...) reached the likely_synthetic band, and
+    how well the fused LLR ranks it above camera originals, per media type and protocol."""
+    from huiyan.bench.metrics import auc
+    from huiyan.bench.report import SIDE_SYN, manipulation_kind
+
+    out: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for mt, p in sorted({(r.media_type, r.protocol) for r in rows}):
+        g = [r for r in rows if r.media_type == mt and r.protocol == p]
+        reals = [r.llr for r in g if r.y == 0]
+        kinds = sorted({manipulation_kind(r.label, r.generator) for r in g if r.y == 1})
+        for k in kinds:
+            pos = [r for r in g if r.y == 1 and manipulation_kind(r.label, r.generator) == k]
+            d = {"n": len(pos), "flagged": round(sum(r.verdict in SIDE_SYN for r in pos) / len(pos), 4)}
+            if reals:
+                d["auc"] = round(auc([1] * len(pos) + [0] * len(reals), [r.llr for r in pos] + reals), 3)
+            out.setdefault(mt, {}).setdefault(k, {})[p] = d
+    return out
 
 
 def method_metrics(rows) -> dict[str, dict[str, float]]:
