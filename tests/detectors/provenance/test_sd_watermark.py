@@ -84,6 +84,8 @@ def test_sdxl_watermark_detected(photo, item_from):
     assert f.applicable and f.decisive and f.category == "fully_generated"
     assert f.details["best"]["message"] == SDXL and f.details["best"]["agreement"] >= 0.95
     assert f.details["best"]["channel_order"] == "bgr"
+    # decisive, but the examiner is told the mark is public and can be forged
+    assert "anyone can add it" in f.explanation["en"] and "任何人" in f.explanation["zh"]
 
 
 def test_sd2_bytes_and_diffusers_channel_order(photo, item_from):

@@ -108,7 +108,7 @@ def binomial_tail(k: int, n: int) -> float:
 @register
 class StableDiffusionWatermark(Detector):
     method = "provenance.sd_watermark"
-    version = "0.1"
+    version = "0.2"  # 0.2: the decisive explanation says the watermark is public and forgeable
     family = "provenance"
     media_types = ("image",)
     inputs = ("pixels", "metadata")
@@ -156,9 +156,12 @@ class StableDiffusionWatermark(Detector):
             f = self.finding(
                 1.0,
                 zh=f"解码出 {best['message']} 的不可见水印：{best['agree']}/{best['bits']} 位一致"
-                   f"（偶然概率 {best['p_chance']:.1e}），图像由 Stable Diffusion 参考流程生成",
+                   f"（偶然概率 {best['p_chance']:.1e}），即 Stable Diffusion 参考流程写入的水印；该水印算法公开、"
+                   "任何人都可将其写入任意图像，故它证明水印代码处理过这些像素，争议案件中应有其它证据佐证",
                 en=f"decoded the invisible watermark of {best['message']}: {best['agree']}/{best['bits']} bits agree "
-                   f"(chance probability {best['p_chance']:.1e}); the image was made by a Stable Diffusion reference pipeline",
+                   f"(chance probability {best['p_chance']:.1e}): the mark the Stable Diffusion reference pipeline embeds. "
+                   "The algorithm is public and anyone can add it to any image, so it shows that the watermarking code "
+                   "ran on these pixels; in a contested case it needs corroboration from other evidence",
                 details=details, llr=9.2, decisive=True,
             )
             return f
