@@ -49,7 +49,10 @@ def _summary(res: dict) -> dict:
         "matches": res["matches"],
         "accepted": [{"evidence": c["evidence"], "scale": round(c["scale"], 3),
                       "rotation_deg": round(c["rotation_deg"], 1),
-                      "shift": [round(float(v), 1) for v in c["shift"]]} for c in acc[:3]],
+                      "shift": [round(float(v), 1) for v in c["shift"]],
+                      "centres": [[round(float(v) / res["work_scale"], 1)
+                                   for v in np.median(res["pts"][c["pairs"][:, side]], axis=0)] for side in (0, 1)]}
+                     for c in acc[:3]],
         "rejected": [{"evidence": c["evidence"], "why": c["rejected"]} for c in rej[:3]],
         "work_scale": res["work_scale"],
     }
@@ -189,15 +192,16 @@ def run_made(data: Path, n: int, seed: int = 0) -> dict:
                 r = cache[key]
                 hit = r is not None and r["score"] >= thr
                 on_target = False
-                if hit:
-                    # the best transform maps something onto (or from) the pasted square
-                    sh = np.array(r["accepted"][0]["shift"])
-                    on_target = bool(np.hypot(*(np.abs(sh))) > 0)
+                if hit:  # one end of the best transform lies in the pasted square
+                    m = side * 0.1
+                    on_target = any(tx - m <= x <= tx + side + m and ty - m <= y <= ty + side + m
+                                    for x, y in r["accepted"][0]["centres"])
                 res.setdefault(f"{mode}:{proto}", []).append({"file": e.relative_path, "hit": hit,
                                                               "score": None if r is None else r["score"],
                                                               "on_target": on_target})
         cache_file.write_text(json.dumps(cache))
-    return {k: {"detected": sum(x["hit"] for x in v), "of": len(v),
+    return {k: {"detected": sum(x["hit"] for x in v), "detected_on_target": sum(x["on_target"] for x in v),
+                "of": len(v),
                 "median_score": float(np.median([x["score"] or 0 for x in v]))} for k, v in res.items()}
 
 

@@ -74,6 +74,7 @@ MAX_MODELS = 3  # transforms fitted in turn per cluster pair
 MIN_REPORT = 6  # distinct inliers for a transform to be kept as a candidate / drawn on the map
 EVIDENCE_INLIERS = 10  # a-priori evidence threshold (see docs/COPY_MOVE.md)
 CHAIN_MAX = 0.3  # lattice signature: share of inliers whose target is also a source
+PERIODIC_MAX = 0.2  # lattice signature: matches at twice the transform, per distinct inlier
 AMBIGUOUS = 3  # keypoints with more matches than this do not count as evidence
 SCALE_RANGE = (0.4, 2.5)  # plausible scale of a copy
 
@@ -188,6 +189,17 @@ def _merge(fits: list[tuple[np.ndarray, np.ndarray]], pts: np.ndarray) -> list[t
     return kept
 
 
+def _periodic_share(a: np.ndarray, pts: np.ndarray, matches: np.ndarray) -> int:
+    """How many keypoints (distinct places) are matched to their image under the transform
+    applied twice: a clone of one region has no copy at twice the shift, a repeated pattern
+    (windows, railings, tiles, also in perspective) continues."""
+    aa = np.vstack([a, [0.0, 0.0, 1.0]])
+    a2 = (aa @ aa)[:2]
+    p, q = pts[matches[:, 0]], pts[matches[:, 1]]
+    hit = np.minimum(_residual(a2, p, q), _residual(a2, q, p)) < 2 * RANSAC_PX
+    return _distinct(p[hit])
+
+
 def fit_transforms(pts: np.ndarray, matches: np.ndarray, mult: np.ndarray, diag: float, min_dist: float) -> list[dict]:
     """Candidate clone transforms: RANSAC similarity fits per cluster pair, with the repeated-
     structure checks applied. Each dict carries the inlier index pairs (src, dst) and the
@@ -230,6 +242,7 @@ def fit_transforms(pts: np.ndarray, matches: np.ndarray, mult: np.ndarray, diag:
         srcset = {(round(float(x)), round(float(y))) for x, y in src}
         chain = float(np.mean([(round(float(x)), round(float(y))) in srcset for x, y in dst]))
         shift = float(np.median(np.hypot(*(dst - src).T)))
+        periodic = _periodic_share(a, pts, matches) / max(1, _distinct(src))
         rejected = None
         if not (SCALE_RANGE[0] <= s <= SCALE_RANGE[1]):
             rejected = "implausible scale"
@@ -237,10 +250,13 @@ def fit_transforms(pts: np.ndarray, matches: np.ndarray, mult: np.ndarray, diag:
             rejected = "identity"
         elif chain > CHAIN_MAX:
             rejected = "chain (repeated pattern)"
+        elif periodic > PERIODIC_MAX:
+            rejected = "periodic (the transform repeats: a repeated pattern)"
         elif not (_is_area(src, RANSAC_PX) and _is_area(dst, RANSAC_PX)):
             rejected = "inliers on a line"
         out.append({"pairs": pairs, "scale": s, "rotation_deg": rot, "shift": t, "evidence": n_ev,
-                    "inliers": int(len(pairs)), "chain_share": chain, "rejected": rejected})
+                    "inliers": int(len(pairs)), "chain_share": chain, "periodic_share": periodic,
+                    "rejected": rejected})
     _lattice_check(out, min_dist)
     out.sort(key=lambda c: (c["rejected"] is None, c["evidence"]), reverse=True)
     return out

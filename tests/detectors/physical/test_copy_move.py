@@ -1,0 +1,124 @@
+"""physical.copy_move: clones made by construction (shifted; rotated and scaled), the same image
+without a clone, a repeated pattern, bad input, real files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from huiyan.detectors.physical.copy_move import EVIDENCE_INLIERS, CopyMove
+from huiyan.media.item import Item
+
+SRC = (slice(60, 170), slice(180, 290))  # 110 x 110 block of the astronaut scene (the face)
+DST = (slice(330, 440), slice(60, 170))
+
+
+def _shifted_clone(img: np.ndarray) -> np.ndarray:
+    out = img.copy()
+    out[DST] = img[SRC]
+    return out
+
+
+def _rotated_clone(img: np.ndarray, angle: float, scale: float) -> np.ndarray:
+    """A disk around the centre of SRC, rotated and scaled, pasted around the centre of DST."""
+    import cv2
+
+    cs = (235.0, 115.0)  # (x, y) centre of SRC
+    cd = (115.0, 385.0)  # centre of DST
+    m = cv2.getRotationMatrix2D(cs, angle, scale)
+    m[:, 2] += np.subtract(cd, cs)
+    warped = cv2.warpAffine(img, m, (img.shape[1], img.shape[0]), flags=cv2.INTER_LINEAR)
+    yy, xx = np.mgrid[: img.shape[0], : img.shape[1]]
+    disk = (xx - cd[0]) ** 2 + (yy - cd[1]) ** 2 < 60**2
+    out = img.copy()
+    out[disk] = warped[disk]
+    return out
+
+
+def _heat(f) -> np.ndarray:
+    return np.asarray(Image.open(f.heatmap), np.float32)
+
+
+def test_shifted_clone_is_found_and_both_regions_are_mapped(noisy_scene, pixel_item):
+    f = CopyMove().run(pixel_item(_shifted_clone(noisy_scene)))
+    assert f.applicable and f.score >= EVIDENCE_INLIERS
+    best = f.details["regions"][0]
+    assert np.allclose(np.abs(best["shift_px"]), [120, 270], atol=2)  # (x, y), either direction
+    assert abs(best["scale"] - 1) < 0.02 and abs(best["rotation_deg"]) < 1
+    h = _heat(f)
+    assert h.shape == noisy_scene.shape[:2]
+    outside = np.ones(h.shape, bool)
+    outside[SRC] = outside[DST] = False
+    assert h[SRC].mean() > 50 and h[DST].mean() > 50 and h[outside].mean() < 5
+    assert f.category == "locally_edited" and "duplicated" in f.explanation["en"]
+
+
+def test_rotated_and_scaled_clone_is_found(noisy_scene, pixel_item):
+    f = CopyMove().run(pixel_item(_rotated_clone(noisy_scene, 30.0, 1.2), "JPEG", quality=92))
+    assert f.applicable and f.score >= EVIDENCE_INLIERS
+    best = f.details["regions"][0]
+    # the transform is recovered in one direction or the other
+    assert abs(abs(best["rotation_deg"]) - 30) < 3
+    assert abs(best["scale"] - 1.2) < 0.06 or abs(best["scale"] - 1 / 1.2) < 0.05
+    h = _heat(f)
+    assert h[DST].mean() > 30
+
+
+def test_same_image_without_clone_scores_low(noisy_scene, pixel_item):
+    f = CopyMove().run(pixel_item(noisy_scene))
+    assert f.applicable and f.score < EVIDENCE_INLIERS
+    assert f.details["above_threshold"] == 0 and "no duplicated region" in f.explanation["en"]
+
+
+def test_repeated_pattern_is_not_taken_for_a_clone(pixel_item):
+    """A row of five identical textured tiles (a facade, a fence) is a lattice, not a clone:
+    the chain and lattice checks reject it, while a single copy of the same tile is found."""
+    import cv2
+
+    rng = np.random.default_rng(7)
+    tile = cv2.GaussianBlur(rng.normal(128, 60, (80, 80)).astype(np.float32), (0, 0), 2.0)
+    bg = cv2.GaussianBlur(rng.normal(110, 25, (400, 800)).astype(np.float32), (0, 0), 6.0)
+    row, pair = bg.copy(), bg.copy()
+    for k in range(5):
+        row[160:240, 40 + 150 * k : 120 + 150 * k] = tile
+    for k in (0, 2):
+        pair[160:240, 40 + 150 * k : 120 + 150 * k] = tile
+    rgb = lambda g: np.repeat(g[..., None], 3, axis=2)  # noqa: E731
+    f_row = CopyMove().run(pixel_item(rgb(row)))
+    f_pair = CopyMove().run(pixel_item(rgb(pair)))
+    assert f_row.applicable and f_row.score < EVIDENCE_INLIERS
+    assert f_row.details["rejected"], "the repeated shifts should be listed as rejected"
+    assert f_pair.score >= EVIDENCE_INLIERS
+
+
+def test_bad_input(pixel_item):
+    det = CopyMove()
+    flat = det.run(pixel_item(np.full((256, 256, 3), 90.0)))
+    assert not flat.applicable and "flat" in flat.reason
+    tiny = det.run(pixel_item(np.random.default_rng(0).uniform(0, 255, (48, 48, 3))))
+    assert not tiny.applicable and "too small" in tiny.reason
+    # a smooth ramp has variation but no keypoints
+    ramp = np.repeat(np.linspace(0, 255, 300, dtype=np.float32)[None, :, None], 200, axis=0).repeat(3, axis=2)
+    few = det.run(pixel_item(ramp))
+    assert not few.applicable and "keypoints" in few.reason
+    assert "关键点" in few.explanation["zh"]
+
+
+def test_real_files(shared_images, shared_data):
+    det = CopyMove()
+    for p in shared_images("real", "JPEG", n=2):
+        f = det.run(Item(p))
+        assert f.applicable and np.isfinite(f.score) and f.score >= 0
+    # the two copy-move samples of the collection (scaled and recoloured clones): the method
+    # runs on them; it misses both (see docs/COPY_MOVE.md), so only applicability is asserted
+    for p in shared_images("tampered", None, n=100):
+        if "copymove" in p.name:  # picking test files by name is fine; the detector never sees it
+            f = det.run(Item(p))
+            assert f.applicable and np.isfinite(f.score)
+    # a manipulated photo whose duplicated objects are visible (CAGI demo): found
+    cagi = shared_data / "images" / "pyifd_demos" / "data__demo_cagi.jpg"
+    if not cagi.exists():
+        pytest.skip("CAGI demo image absent")
+    f = det.run(Item(cagi))
+    assert f.score >= EVIDENCE_INLIERS and f.details["above_threshold"] >= 2
