@@ -92,6 +92,20 @@ def test_repeated_pattern_is_not_taken_for_a_clone(pixel_item):
     assert f_pair.score >= EVIDENCE_INLIERS
 
 
+def test_a_word_repeated_on_a_small_text_line_is_not_evidence(pixel_item):
+    """Small text (a news ticker, a time stamp) repeats glyphs along a thin line: the inliers of
+    such a match lie on a line and are rejected. Large text is still matched (docs: failure case)."""
+    import cv2
+
+    rng = np.random.default_rng(3)
+    img = cv2.GaussianBlur(rng.normal(120, 20, (300, 900)).astype(np.float32), (0, 0), 5)
+    for x in (30, 470):
+        cv2.putText(img, "HUIYAN 2025", (x, 160), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 250, 1, cv2.LINE_AA)
+    f = CopyMove().run(pixel_item(np.repeat(img[..., None], 3, axis=2)))
+    assert f.applicable and f.score < EVIDENCE_INLIERS
+    assert any(r["rejected"] == "inliers on a line" for r in f.details["rejected"])
+
+
 def test_bad_input(pixel_item):
     det = CopyMove()
     flat = det.run(pixel_item(np.full((256, 256, 3), 90.0)))

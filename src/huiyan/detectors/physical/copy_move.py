@@ -77,6 +77,7 @@ CHAIN_MAX = 0.3  # lattice signature: share of inliers whose target is also a so
 PERIODIC_MAX = 0.2  # lattice signature: matches at twice the transform, per distinct inlier
 AMBIGUOUS = 3  # keypoints with more matches than this do not count as evidence
 SCALE_RANGE = (0.4, 2.5)  # plausible scale of a copy
+MIN_SPREAD_PX = 6.0  # inliers must spread this much (std, working px) across their main axis: not a text line
 
 
 def working_gray(gray: np.ndarray, long_side: int = WORK_LONG) -> tuple[np.ndarray, float]:
@@ -252,7 +253,7 @@ def fit_transforms(pts: np.ndarray, matches: np.ndarray, mult: np.ndarray, diag:
             rejected = "chain (repeated pattern)"
         elif periodic > PERIODIC_MAX:
             rejected = "periodic (the transform repeats: a repeated pattern)"
-        elif not (_is_area(src, RANSAC_PX) and _is_area(dst, RANSAC_PX)):
+        elif not (_is_area(src, MIN_SPREAD_PX) and _is_area(dst, MIN_SPREAD_PX)):
             rejected = "inliers on a line"
         out.append({"pairs": pairs, "scale": s, "rotation_deg": rot, "shift": t, "evidence": n_ev,
                     "inliers": int(len(pairs)), "chain_share": chain, "periodic_share": periodic,
@@ -361,7 +362,8 @@ class CopyMove(Detector):
             box = lambda p: [round(float(v)) for v in (*p.min(0), *p.max(0))]  # noqa: E731
             return {"evidence": c["evidence"], "inliers": c["inliers"], "scale": round(c["scale"], 3),
                     "rotation_deg": round(c["rotation_deg"], 1),
-                    "shift_px": [round(float(v) * inv, 1) for v in c["shift"]],
+                    "shift_px": [round(float(v), 1) for v in np.median(dst - src, axis=0)],
+                    "translation_px": [round(float(v) * inv, 1) for v in c["shift"]],
                     "source_box": box(src), "target_box": box(dst),
                     "chain_share": round(c["chain_share"], 2), "rejected": c["rejected"]}
 
@@ -380,7 +382,7 @@ class CopyMove(Detector):
         }
         if strong:
             b = strong[0]
-            tx, ty = (float(v) * inv for v in b["shift"])
+            tx, ty = describe(b)["shift_px"]
             zh = (f"发现 {len(strong)} 处重复区域（复制-移动迹象）：最强一处有 {b['evidence']} 个关键点一一对应，"
                   f"位移 ({tx:.0f}, {ty:.0f}) 像素，旋转 {b['rotation_deg']:.0f}°，缩放 {b['scale']:.2f}；"
                   "也可能是真实的重复结构，请查看区域图")
