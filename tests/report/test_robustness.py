@@ -166,14 +166,25 @@ def test_pdf_characters_without_glyph_become_code_points_with_a_notice(tmp_path,
     from huiyan.report.pdf import render_pdf
 
     with caplog.at_level(logging.WARNING):
-        data = render_pdf(_doc("zh", extra=" 文件名 smile\U0001F600.png \ue000"))
+        doc = _doc("zh", extra=" 文件名 smile\U0001F600.png \ue000")
+        doc.footer = "案件\U0001F600"  # drawn on each page, the last one while the PDF is assembled
+        data = render_pdf(doc)
     text = _pdftotext(data, tmp_path)
     assert "smile[U+1F600].png" in text and "[U+E000]" in text
     assert "没有以下字符的字形" in text and "U+E000, U+1F600" in text
-    assert "检材固定保全" in text
+    assert "检材固定保全" in text and "案件[U+1F600]" in text
     msgs = [r.getMessage() for r in caplog.records]
     assert any("U+1F600" in m for m in msgs if "PDF report" in m)
     assert not any("missing the following glyphs" in m for m in msgs), "fpdf2 dropped glyphs"
+
+
+def test_pdf_refuses_to_hand_out_dropped_glyphs(monkeypatch):
+    """Should a character slip past the substitution, render_pdf raises instead of writing boxes."""
+    import huiyan.report.pdf as pdf_mod
+
+    monkeypatch.setattr(pdf_mod, "replace_missing_glyphs", lambda doc, cmap: (doc, []))
+    with pytest.raises(pdf_mod.ReportFontError, match="no glyph for U\\+1F600"):
+        pdf_mod.render_pdf(_doc("en", extra=" \U0001F600"))
 
 
 def test_report_command_exits_1_with_a_clear_message_when_the_font_is_missing(monkeypatch, tmp_path, capsys):

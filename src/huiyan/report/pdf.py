@@ -76,7 +76,6 @@ def render_pdf(doc: Document) -> bytes:
     from fpdf.enums import WrapMode
 
     pdf = _pdf_class()(format="A4", unit="mm")
-    pdf.footer_text = doc.footer
     pdf.report_lang = doc.lang
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, margin=18)
@@ -90,6 +89,7 @@ def render_pdf(doc: Document) -> bytes:
         log.warning("PDF report: the font has no glyph for %s; written as code points", codes)
         doc = dataclasses.replace(doc, blocks=[Para(t("glyphs_replaced", doc.lang, chars=codes), "alert"),
                                                *doc.blocks])
+    pdf.footer_text = doc.footer  # drawn on every page, the last one inside pdf.output()
     created = doc.generated_at if doc.generated_at.tzinfo else doc.generated_at.replace(tzinfo=UTC)
     pdf.set_creation_date(created)
     pdf.set_producer(f"huiyan {__version__} (fpdf2)")
@@ -126,14 +126,15 @@ def render_pdf(doc: Document) -> bytes:
             _table(pdf, b.header, b.rows, b.widths, width, size=8, wrap=wrap)
         elif isinstance(b, Figure):
             _figure(pdf, b, width, wrap)
-    lost = pdf.fonts[FONT.lower()].missing_glyphs
-    if lost:  # replace_missing_glyphs should have left none: never write boxes
-        raise ReportFontError("the report font has no glyph for " + ", ".join(f"U+{c:04X}" for c in lost))
     try:
-        return bytes(pdf.output())
+        data = bytes(pdf.output())
     except Exception as e:  # the font subset is made here
         raise ReportFontError(f"the PDF could not be assembled; the embedded font subset is made at this "
                               f"step ({type(e).__name__}: {e})") from e
+    lost = pdf.fonts[FONT.lower()].missing_glyphs
+    if lost:  # replace_missing_glyphs should have left none: never hand out a PDF with boxes
+        raise ReportFontError("the report font has no glyph for " + ", ".join(f"U+{c:04X}" for c in lost))
+    return data
 
 
 def _code_points(text: str, cmap: set[int], missing: set[int]) -> str:
