@@ -357,6 +357,9 @@ def test_calibration_versions_error_rates_and_bands_are_reported(analysed, tmp_p
         "band_error_rates": {"likely_synthetic": {"fpr_real": 0.0042, "n_real": 950},
                              "synthetic": {"false_positive_rate": 0.001, "en": "measured: 0.1% of 950 originals",
                                            "zh": "实测：950 个原始样本中 0.1%"}},
+        "detection_by_kind": {mt: {"local edit": {"delivered": {"n": 23, "flagged": 0.22, "auc": 0.74},
+                                                  "stripped": {"n": 23, "flagged": 0.0, "auc": 0.51}}}
+                              for mt in ("image", "video")},
     }
     version = next(f["method_version"] for f in results[1]["findings"] if f["method"] == "provenance.generator_text")
     calib["methods"]["provenance.generator_text"]["method_version"] = version
@@ -371,6 +374,9 @@ def test_calibration_versions_error_rates_and_bands_are_reported(analysed, tmp_p
     assert "fpr_real 0.0042" in flat and "+5.00" in flat
     assert "measured: 0.1% of 950 originals" in flat and "实测" not in flat
     assert "fitted on 40 manipulated and 60 camera-original items" in flat
+    # the limitations state how often each kind of manipulation was caught
+    assert "inconclusive grade is no sign that the item is authentic" in flat
+    assert "local edit 23 22% 0% (stripped) 0.51–0.74" in flat
 
 
 def test_a_broken_custody_log_is_reported_and_exits_3(tmp_path, inputs):

@@ -27,6 +27,7 @@ import numpy as np
 from huiyan import __version__
 from huiyan.fusion.combine import calibration_entry
 from huiyan.report.document import Document, Figure, Heading, KeyValues, Para, Table
+from huiyan.report.kinds import kind_table
 from huiyan.report.texts import category_text, family_text, media_text, t, verdict_text
 
 CASE_FIELDS = ("case_number", "commissioner", "examiners", "received", "description")
@@ -828,6 +829,12 @@ class _Ctx:
         d.add(Heading(1, self.t("sec_limitations")))
         for line in self.t("limitations").split("\n"):
             d.add(Para(line))
+        # what an inconclusive grade means for each kind of manipulation, measured on the development data
+        for mt in sorted({r.get("media_type") for r in self.results if r.get("media_type")}):
+            table = kind_table(self.calib, mt, self.lang)
+            if table:
+                d.add(Para(self.t("limit_kinds", media=media_text(mt, self.lang)), "strong"))
+                d.add(Table(table[0], table[1], (2.6, 1.0, 1.8, 2.6, 1.6)))
         for i, r in enumerate(self.results):
             parts = []
             fs = r.get("findings") or []

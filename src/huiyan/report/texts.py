@@ -380,6 +380,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "6. Heatmaps and figures are aids to reading: they show where a method responded and do not prove on "
         "their own that the region was edited.",
     },
+    "limit_kinds": {
+        "zh": "{media}：各类篡改在开发数据上的实测检出情况（样本外；检出指达到“可能合成”或更强档）。"
+              "检出率低的类型得出“无法判断”时，不能据此认为检材真实。",
+        "en": "{media}: measured detection of each kind of manipulation on the development data (out of "
+              "sample; flagged = likely_synthetic or stronger). Where a kind is rarely flagged, an "
+              "inconclusive grade is no sign that the item is authentic.",
+    },
     "limit_item": {"zh": "检材 {n}：{text}", "en": "Item {n}: {text}"},
     "limit_na": {"zh": "{k} 个方法不适用（{methods}）", "en": "{k} method(s) did not apply ({methods})"},
     "limit_uncal": {"zh": "{k} 个适用方法未校准（{methods}）", "en": "{k} applicable method(s) are uncalibrated ({methods})"},

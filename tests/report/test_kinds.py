@@ -1,0 +1,29 @@
+"""The report's table of measured detection per kind of manipulation."""
+
+from huiyan.report.kinds import kind_table
+
+CALIB = {"detection_by_kind": {"image": {
+    "local edit": {"delivered": {"n": 23, "flagged": 0.22, "auc": 0.74},
+                   "stripped": {"n": 23, "flagged": 0.0, "auc": 0.51},
+                   "resized": {"n": 23, "flagged": 0.04, "auc": 0.62}},
+    "fully generated": {"delivered": {"n": 64, "flagged": 0.36, "auc": 0.9}},
+}}}
+
+
+def test_kind_table_states_delivered_and_worst_protocol():
+    head, rows = kind_table(CALIB, "image", "en")
+    assert head[0] == "kind of manipulation"
+    by = {r[0]: r for r in rows}
+    assert by["local edit"] == ["local edit", "23", "22%", "0% (stripped)", "0.51–0.74"]
+    assert by["fully generated"] == ["fully generated", "64", "36%", "-", "0.90–0.90"]
+
+
+def test_kind_table_chinese_names():
+    head, rows = kind_table(CALIB, "image", "zh")
+    assert head[0] == "篡改类型"
+    assert any(r[0] == "局部篡改" and r[3] == "0% (去元数据)" for r in rows)
+
+
+def test_kind_table_absent_without_figures():
+    assert kind_table({}, "image", "en") is None
+    assert kind_table(CALIB, "video", "en") is None
