@@ -86,10 +86,10 @@ def working_gray(gray: np.ndarray, long_side: int = WORK_LONG) -> tuple[np.ndarr
 
     h, w = gray.shape[:2]
     s = min(1.0, long_side / max(h, w))
-    g = np.clip(np.asarray(gray, np.float32), 0, 255)
+    g = np.asarray(gray, np.float32)  # no copy of the shared luma (50 MP = 200 MB)
     if s < 1.0:
         g = cv2.resize(g, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-    return np.rint(g).astype(np.uint8), s
+    return np.clip(np.rint(g), 0, 255).astype(np.uint8), s
 
 
 def keypoints(g8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
