@@ -92,6 +92,28 @@ def test_repeated_pattern_is_not_taken_for_a_clone(pixel_item):
     assert f_pair.score >= EVIDENCE_INLIERS
 
 
+def test_three_clones_are_found_but_a_grid_of_tiles_is_not(noisy_scene, pixel_item):
+    """Three copies of one object give six related shifts, like a grid; a grid repeats each shift
+    between several places, three clones do not."""
+    import cv2
+
+    three = noisy_scene.copy()
+    for y, x in ((330, 60), (380, 380), (20, 400)):
+        three[y : y + 110, x : x + 110] = noisy_scene[SRC]
+    f = CopyMove().run(pixel_item(three))
+    assert f.details["above_threshold"] >= 3 and not f.details["rejected"]
+
+    rng = np.random.default_rng(7)
+    tile = cv2.GaussianBlur(rng.normal(128, 60, (80, 80)).astype(np.float32), (0, 0), 2.0)
+    grid = cv2.GaussianBlur(rng.normal(110, 25, (500, 700)).astype(np.float32), (0, 0), 6.0)
+    for r in range(2):
+        for c in range(2):
+            grid[60 + 170 * r : 140 + 170 * r, 40 + 210 * c : 120 + 210 * c] = tile
+    g = CopyMove().run(pixel_item(np.repeat(grid[..., None], 3, axis=2)))
+    assert g.applicable and g.score < EVIDENCE_INLIERS
+    assert any("lattice" in r["rejected"] for r in g.details["rejected"])
+
+
 def test_a_word_repeated_on_a_small_text_line_is_not_evidence(pixel_item):
     """Small text (a news ticker, a time stamp) repeats glyphs along a thin line: the inliers of
     such a match lie on a line and are rejected. Large text is still matched (docs: failure case)."""
