@@ -195,7 +195,7 @@ def _merge(fits: list[tuple[np.ndarray, np.ndarray]], pts: np.ndarray) -> list[t
     return kept
 
 
-def _periodic_share(a: np.ndarray, pts: np.ndarray, matches: np.ndarray) -> int:
+def _periodic_count(a: np.ndarray, pts: np.ndarray, matches: np.ndarray) -> int:
     """How many keypoints (distinct places) are matched to their image under the transform
     applied twice: a clone of one region has no copy at twice the shift, a repeated pattern
     (windows, railings, tiles, also in perspective) continues."""
@@ -248,7 +248,7 @@ def fit_transforms(pts: np.ndarray, matches: np.ndarray, mult: np.ndarray, diag:
         srcset = {(round(float(x)), round(float(y))) for x, y in src}
         chain = float(np.mean([(round(float(x)), round(float(y))) in srcset for x, y in dst]))
         shift = float(np.median(np.hypot(*(dst - src).T)))
-        periodic = _periodic_share(a, pts, matches) / max(1, _distinct(src))
+        periodic = _periodic_count(a, pts, matches) / max(1, _distinct(src))
         rejected = None
         if not (SCALE_RANGE[0] <= s <= SCALE_RANGE[1]):
             rejected = "implausible scale"
@@ -274,7 +274,7 @@ def _places(p: np.ndarray, cut: float) -> int:
     between several pairs of places."""
     q = np.unique(np.round(p), axis=0)
     if len(q) < 3:
-        return len(q) > 0
+        return int(len(q) > 0)
     lab = _clusters(q, cut)
     return int((np.bincount(lab) >= 3).sum())
 
