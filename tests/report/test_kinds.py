@@ -27,3 +27,21 @@ def test_kind_table_chinese_names():
 def test_kind_table_absent_without_figures():
     assert kind_table({}, "image", "en") is None
     assert kind_table(CALIB, "video", "en") is None
+
+
+def test_kind_table_tolerates_partial_or_malformed_figures():
+    """A calibration file written by an older harness or edited by hand must not stop the report."""
+    calib = {"detection_by_kind": {"image": {
+        "local edit": {"delivered": {"n": 3}, "stripped": {"n": 3, "flagged": 0.1, "auc": float("nan")},
+                       "resized": None},
+        "fully generated": {"delivered": {"n": 5, "flagged": "x", "auc": 0.8}},
+        "face swap (still)": None,
+    }}}
+    head, rows = kind_table(calib, "image", "en")
+    by = {r[0]: r for r in rows}
+    assert by["local edit"] == ["local edit", "3", "-", "10% (stripped)", "-"]
+    assert by["fully generated"] == ["fully generated", "5", "-", "-", "0.80–0.80"]
+    assert "face swap (still)" not in by
+    assert kind_table({"detection_by_kind": {"image": []}}, "image", "en") is None
+    assert kind_table({"detection_by_kind": ["image"]}, "image", "en") is None
+    assert kind_table({"detection_by_kind": {"image": {"local edit": {}}}}, "image", "en") is None
