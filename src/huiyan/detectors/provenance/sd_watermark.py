@@ -18,8 +18,8 @@ What it measures
 Why it separates
     Camera images carry no such watermark: the decoded bits of an unmarked image agree with a
     message about half the time (binomial), whereas a freshly generated, unresized image agrees on
-    all bits. A very high agreement (p < 1e-9 under chance) is verified evidence of the reference
-    pipelines (`decisive`).
+    all bits. A very high agreement (p < 1e-9 under chance) shows that the reference pipelines'
+    watermarking code ran on these pixels (`decisive`, as issue 4 asks for a decoded watermark).
 
 Reference
     ShieldMnt/invisible-watermark 0.2.0 (MIT), `imwatermark/maxDct.py`; Stability-AI
@@ -34,6 +34,10 @@ Known failure cases
     never evidence: the method is not applicable unless a watermark is found. Needs at least
     256x256 pixels (the encoder's own limit). Runs on the full-resolution U channel (a downscaled
     copy would destroy the grid); cost is two colour conversions and one pass over 8x8 blocks.
+    The watermark is not cryptographic: the encoder is public, so anyone can embed it into any
+    image, a camera original included. A match says the watermarking code ran on the pixels, not
+    who made the image; since 0.2 the explanation says so and asks for corroboration in a contested
+    case (docs/DECISIONS.md).
 """
 
 from __future__ import annotations
