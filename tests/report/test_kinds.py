@@ -45,3 +45,17 @@ def test_kind_table_tolerates_partial_or_malformed_figures():
     assert kind_table({"detection_by_kind": {"image": []}}, "image", "en") is None
     assert kind_table({"detection_by_kind": ["image"]}, "image", "en") is None
     assert kind_table({"detection_by_kind": {"image": {"local edit": {}}}}, "image", "en") is None
+
+
+def test_every_kind_and_protocol_of_the_harness_has_a_chinese_name():
+    """The kind names are made in huiyan.bench.report; a kind or protocol added there without a
+    Chinese name here would print in English in a Chinese report."""
+    from huiyan.bench.protocols import ALL_PROTOCOLS
+    from huiyan.bench.report import _KIND, manipulation_kind
+    from huiyan.report.kinds import KIND_ZH, PROTOCOL_ZH
+
+    labels = [lab for lab in _KIND if lab != "real"]
+    kinds = {manipulation_kind(lab, "") for lab in labels}
+    kinds |= {manipulation_kind(lab, g) for lab in ("deepfake_face", "deepfake") for g in ("FaceSwap", "Face2Face")}
+    assert kinds - set(KIND_ZH) == set()
+    assert set(ALL_PROTOCOLS) - set(PROTOCOL_ZH) == set()
