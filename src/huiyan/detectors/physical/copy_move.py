@@ -284,23 +284,40 @@ def _lattice_check(cands: list[dict], tol: float) -> None:
     an integer multiple (2x..4x) of another candidate's shift (a row of windows), and groups of
     four or more shifts that are integer combinations of each other when at least one of them
     repeats between several places (a 2-D grid of tiles; three clones of one object also give
-    related shifts, but each shift joins one pair of places)."""
+    related shifts, but each shift joins one pair of places).
+
+    Vectorised over the candidates: a photograph with many translation candidates (a shelf, a
+    facade) must not cost O(n^3) Python iterations (50 candidates took 9 s, 100 took 70 s)."""
     trans = [c for c in cands if abs(c["scale"] - 1) < 0.03 and abs(c["rotation_deg"]) < 2]
-    shifts = [c["shift"] for c in trans]
-    related = set()
-    for ia, ta in enumerate(shifts):
-        for ib, tb in enumerate(shifts):
-            if ia == ib:
-                continue
-            if any(min(np.hypot(*(tb - k * ta)), np.hypot(*(tb + k * ta))) < tol for k in (2, 3, 4)):
-                for c in (trans[ia], trans[ib]):
-                    c["rejected"] = c["rejected"] or "lattice (shift is a multiple of another)"
-            for ic, tc in enumerate(shifts):
-                if ic in (ia, ib) or ib > ic:
-                    continue
-                combos = (i * tb + j * tc for i in range(-3, 4) for j in range(-3, 4) if i and j)
-                if any(np.hypot(*(ta - v)) < tol for v in combos):
-                    related.update((ia, ib, ic))
+    n = len(trans)
+    if n < 2:
+        return
+    t = np.array([c["shift"] for c in trans], np.float64).reshape(n, 2)
+    off = ~np.eye(n, dtype=bool)
+
+    def near(d: np.ndarray) -> np.ndarray:
+        return np.hypot(d[..., 0], d[..., 1]) < tol
+
+    # multiples: tb = +-k ta for k in 2..4 (rows ia, columns ib)
+    mult = np.zeros((n, n), bool)
+    for k in (2, 3, 4):
+        mult |= near(t[None, :, :] - k * t[:, None, :]) | near(t[None, :, :] + k * t[:, None, :])
+    for ia, ib in zip(*np.nonzero(mult & off), strict=True):
+        for c in (trans[ia], trans[ib]):
+            c["rejected"] = c["rejected"] or "lattice (shift is a multiple of another)"
+    # grids: ta = i tb + j tc (i, j in -3..3, both non-zero) for ib < ic, ia not ib or ic
+    ij = np.array([(i, j) for i in range(-3, 4) for j in range(-3, 4) if i and j], np.float64)
+    related: set[int] = set()
+    for ib in range(n - 1):
+        ics = np.arange(ib + 1, n)
+        for lo in range(0, len(ics), 64):  # bounded memory: n x 64 x 48 distances at a time
+            blk = ics[lo : lo + 64]
+            v = ij[None, :, 0, None] * t[ib] + ij[None, :, 1, None] * t[blk][:, None, :]  # (blk, 48, 2)
+            hit = near(t[:, None, None, :] - v[None]).any(axis=2)  # (ia, blk)
+            hit[ib] = False
+            hit[blk, np.arange(len(blk))] = False
+            for ia, col in zip(*np.nonzero(hit), strict=True):
+                related.update((int(ia), ib, int(blk[col])))
     if len(related) >= 4 and any(trans[i]["places"] >= 2 for i in related):
         for i in related:
             trans[i]["rejected"] = trans[i]["rejected"] or "lattice (grid of repeated shifts)"
