@@ -376,6 +376,7 @@ def test_calibration_versions_error_rates_and_bands_are_reported(analysed, tmp_p
     assert "fitted on 40 manipulated and 60 camera-original items" in flat
     # the limitations state how often each kind of manipulation was caught
     assert "inconclusive grade is no sign that the item is authentic" in flat
+    assert "flagged = graded 'likely not a camera original' or stronger" in flat  # the report's grade name
     assert "local edit 23 22% 0% (stripped) 0.51–0.74" in flat
 
 
