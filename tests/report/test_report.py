@@ -377,6 +377,7 @@ def test_calibration_versions_error_rates_and_bands_are_reported(analysed, tmp_p
     # the limitations state how often each kind of manipulation was caught
     assert "inconclusive grade is no sign that the item is authentic" in flat
     assert "flagged = graded 'likely not a camera original' or stronger" in flat  # the report's grade name
+    assert "Detection measured for each kind of manipulation of image items" in flat
     assert "local edit 23 22% 0% (stripped) 0.51–0.74" in flat
 
 

@@ -833,7 +833,7 @@ class _Ctx:
         for mt in sorted({r.get("media_type") for r in self.results if r.get("media_type")}):
             table = kind_table(self.calib, mt, self.lang)
             if table:
-                d.add(Para(self.t("limit_kinds", media=media_text(mt, self.lang),
+                d.add(Para(self.t("limit_kinds", media=self.t(mt) if mt in ("image", "video") else mt,
                                   grade=verdict_text("likely_synthetic", self.lang)), "strong"))
                 d.add(Table(table[0], table[1], (2.6, 1.0, 1.8, 2.6, 1.6)))
         for i, r in enumerate(self.results):

@@ -383,7 +383,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "limit_kinds": {
         "zh": "{media}：各类篡改在开发数据上的实测检出情况（样本外；检出指达到“{grade}”或更强的等级）。"
               "检出率低的类型得出“无法判断”时，不能据此认为检材真实。",
-        "en": "{media}: measured detection of each kind of manipulation on the development data (out of "
+        "en": "Detection measured for each kind of manipulation of {media} items on the development data (out of "
               "sample; flagged = graded '{grade}' or stronger). Where a kind is rarely flagged, an "
               "inconclusive grade is no sign that the item is authentic.",
     },
