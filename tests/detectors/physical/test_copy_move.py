@@ -71,6 +71,8 @@ def test_same_image_without_clone_scores_low(noisy_scene, pixel_item):
     f = CopyMove().run(pixel_item(noisy_scene))
     assert f.applicable and f.score < EVIDENCE_INLIERS
     assert f.details["above_threshold"] == 0 and "no duplicated region" in f.explanation["en"]
+    # nothing reaches the evidence threshold: no map (a weak candidate would be drawn as bright as a clone)
+    assert f.heatmap is None
 
 
 def test_repeated_pattern_is_not_taken_for_a_clone(pixel_item):
@@ -141,6 +143,11 @@ def test_bad_input(pixel_item):
     few = det.run(pixel_item(ramp))
     assert not few.applicable and "keypoints" in few.reason
     assert "关键点" in few.explanation["zh"]
+    # a long thin strip: its 1024-px working copy would be 16 px high -> not applicable, saying why
+    rng = np.random.default_rng(3)
+    strip = rng.integers(0, 256, (96, 6000, 3), dtype=np.uint8)
+    thin = det.run(pixel_item(strip))
+    assert not thin.applicable and "working copy" in thin.reason and "关键点匹配" in thin.explanation["zh"]
 
 
 def test_real_files(shared_images, shared_data):

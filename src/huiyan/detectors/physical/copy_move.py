@@ -364,7 +364,7 @@ def analyse(gray: np.ndarray) -> dict:
 @register
 class CopyMove(Detector):
     method = "physical.copy_move"
-    version = "0.1"
+    version = "0.2"  # 0.2: the map shows only regions at or above the evidence threshold; thin images n/a
     family = "physical"
     media_types = ("image",)
     inputs = ("pixels",)
@@ -378,6 +378,10 @@ class CopyMove(Detector):
         h, w = item.pixels.shape[:2]
         if min(h, w) < MIN_SIDE:
             return f"image too small for keypoint matching ({w}x{h} < {MIN_SIDE} px on a side)"
+        s = min(1.0, WORK_LONG / max(h, w))
+        if min(h, w) * s < MIN_SIDE:  # a very elongated image: its working copy is a thin strip
+            return (f"image too small for keypoint matching (short side {min(h, w) * s:.0f} px in the "
+                    f"{WORK_LONG}-px working copy of a {w}x{h} image < {MIN_SIDE} px)")
         if R.is_flat(item.gray):
             return "image is flat (constant): nothing to match"
         return None
@@ -402,9 +406,11 @@ class CopyMove(Detector):
                     "source_box": box(src), "target_box": box(dst),
                     "chain_share": round(c["chain_share"], 2), "rejected": c["rejected"]}
 
-        heat = region_map(res["work_shape"], cands, res["pts"])
-        path = R.save_heatmap(item, "physical.copy_move.png", heat, item.gray.shape) if heat.max() > 0 else None
         strong = [c for c in acc if c["evidence"] >= EVIDENCE_INLIERS]
+        # only regions that count as evidence are drawn: the saved map is rescaled for display, so a
+        # weak candidate would look as bright as a real clone
+        heat = region_map(res["work_shape"], strong, res["pts"])
+        path = R.save_heatmap(item, "physical.copy_move.png", heat, item.gray.shape) if heat.max() > 0 else None
         d = {
             "n_keypoints": res["n_keypoints"],
             "g2nn_matches": res["matches"],
