@@ -416,3 +416,24 @@ def test_html_lists_characters_the_embedded_font_lacks(caplog):
     assert any("U+1F600" in r.getMessage() for r in caplog.records)
     plain = render_html(_doc("en")).decode("utf-8")
     assert "has no glyph" not in plain.split("</style>")[1]
+
+
+def test_a_broken_video_is_decoded_once_and_stated(tmp_path, monkeypatch):
+    """The timeline and the first still both need the video; a decoding failure is remembered,
+    not retried for every figure, and the report still gets written."""
+    import huiyan.media.video as video
+    from huiyan.report.build import ReportInput, build_document
+
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 64)
+    calls = []
+    real_probe = video.probe_video
+
+    def counting_probe(*a, **k):
+        calls.append(a)
+        return real_probe(*a, **k)
+
+    monkeypatch.setattr(video, "probe_video", counting_probe)
+    doc = build_document(ReportInput([_result(bad, media_type="video", format="mp4")], lang="en", generated_at=FIXED))
+    assert len(calls) == 1
+    assert _texts(doc)  # written, not raised

@@ -446,18 +446,23 @@ class _Ctx:
                             seg=self.t("fig_timeline_seg") if r.get("segments") else "")
 
     def _video_sample(self, r: dict[str, Any]):
-        """(VideoInfo, FrameSample with six stills) of a video item, decoded once per report."""
+        """(VideoInfo, FrameSample with six stills) of a video item, decoded once per report; a
+        failure is remembered too, so a broken video is not decoded again for the next figure."""
         from huiyan.media.video import probe_video, sample_frames
 
         key = r.get("sha256")
         cache = self.__dict__.setdefault("_video_cache", {})
         if key not in cache:
-            p = _evidence_path(r, self.inp.case_root)
-            if p is None:  # raised, not None: the figure that needed it says so
-                raise FileNotFoundError(self.t("stored_copy_missing"))
-            else:
+            try:
+                p = _evidence_path(r, self.inp.case_root)
+                if p is None:  # raised, not None: the figure that needed it says so
+                    raise FileNotFoundError(self.t("stored_copy_missing"))
                 info = probe_video(p, str(r.get("format") or ""))
                 cache[key] = (info, sample_frames(p, info, windows=1, window_len=1, stills=6, face_track=False))
+            except Exception as e:  # noqa: BLE001 - re-raised below, to every caller
+                cache[key] = e
+        if isinstance(cache[key], Exception):
+            raise cache[key]
         return cache[key]
 
     def _timeline(self, r: dict[str, Any]) -> bytes | None:
