@@ -47,3 +47,29 @@ def test_stripped_record_reuses_pixel_findings_and_runs_the_rest(tmp_path, jpeg_
     exif = {r: next(f for f in by[r]["findings"] if f["method"] == "provenance.camera_exif") for r in by}
     assert exif["delivered"]["applicable"] != exif["stripped"]["applicable"] or \
         exif["delivered"]["score"] != exif["stripped"]["score"]
+
+
+def test_a_protocol_copy_made_again_is_analysed_again(tmp_path, jpeg_with_exif):
+    """Cached findings are kept only for the bytes they were computed on: if the protocol copy in the
+    cache changes (an encoder that does not reproduce its output), the record is recomputed."""
+    from PIL import Image
+
+    sha = hashlib.sha256(jpeg_with_exif.read_bytes()).hexdigest()
+    e = Entry(media="images", relative_path="x/in.jpg", path=str(jpeg_with_exif), label="real", y=0,
+              generator="camera:test", gen_key=None, source="test", source_format="JPEG", sha256=sha)
+    out = tmp_path / "bench"
+    first = {r["protocol"]: r for r in runner.run_entries([e], ["delivered", "laundered"], out, workers=1, progress=False)}
+    copy = prepare(jpeg_with_exif, sha, "image", "laundered", out / "cache")
+    assert first["laundered"]["analysed_sha256"] == hashlib.sha256(copy.read_bytes()).hexdigest()
+    assert first["delivered"]["analysed_sha256"] == sha
+    # unchanged copy: reused as it was
+    again = {r["protocol"]: r for r in runner.run_entries([e], ["delivered", "laundered"], out, workers=1, progress=False)}
+    assert again["laundered"]["analysed_sha256"] == first["laundered"]["analysed_sha256"]
+    assert _sig(again["laundered"]) == _sig(first["laundered"])
+    # the cached copy is replaced by different bytes: analysed again, and the record says which bytes
+    Image.open(copy).convert("L").convert("RGB").save(copy, quality=40)
+    new_sha = hashlib.sha256(copy.read_bytes()).hexdigest()
+    third = {r["protocol"]: r for r in runner.run_entries([e], ["delivered", "laundered"], out, workers=1, progress=False)}
+    assert third["laundered"]["analysed_sha256"] == new_sha != first["laundered"]["analysed_sha256"]
+    assert _sig(third["laundered"]) != _sig(first["laundered"])
+    assert third["delivered"]["analysed_sha256"] == sha

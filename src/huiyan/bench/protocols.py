@@ -21,6 +21,12 @@ def protocols_for(media_type: str) -> tuple[str, ...]:
     return IMAGE_PROTOCOLS if media_type == "image" else VIDEO_PROTOCOLS
 
 
+def copy_path(sha256: str, protocol: str, cache: str | Path) -> Path:
+    """Where `prepare` keeps the transformed copy of the file with this SHA-256 under `protocol`."""
+    ext = {"stripped": ".png", "laundered": ".jpg", "resized": ".jpg", "reencoded": ".mp4"}[protocol]
+    return Path(cache) / protocol / f"{sha256[:24]}{ext}"
+
+
 def prepare(src: str | Path, sha256: str, media_type: str, protocol: str, cache: str | Path) -> Path:
     """Path of the file to analyse under `protocol`, creating the transformed copy once."""
     src = Path(src)
@@ -28,8 +34,8 @@ def prepare(src: str | Path, sha256: str, media_type: str, protocol: str, cache:
         return src
     if protocol not in protocols_for(media_type):
         raise ValueError(f"protocol {protocol} does not apply to {media_type}")
-    ext = {"stripped": ".png", "laundered": ".jpg", "resized": ".jpg", "reencoded": ".mp4"}[protocol]
-    out = Path(cache) / protocol / f"{sha256[:24]}{ext}"
+    out = copy_path(sha256, protocol, cache)
+    ext = out.suffix
     if out.exists() and out.stat().st_size > 0:
         return out
     out.parent.mkdir(parents=True, exist_ok=True)

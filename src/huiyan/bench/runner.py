@@ -134,6 +134,12 @@ def _job(args: tuple[dict, str, str, dict | None, dict | None]) -> dict[str, Any
             return {**base, "file_sha256": actual, "errors": ["file hash differs from MANIFEST.csv"], "findings": []}
         media_type = sniff(Path(entry["path"])).media_type
         path = prepare(entry["path"], actual, media_type, protocol, cache)
+        # the bytes actually analysed: a protocol copy made again (another encoder run) can differ from
+        # the one the cached findings were computed on; then none of them are kept (records written
+        # before this field existed cannot be checked and are kept as before)
+        analysed = actual if Path(path) == Path(entry["path"]) else sha256_file(path)
+        if old is not None and old.get("analysed_sha256") not in (None, analysed):
+            old = None
         versions = method_versions(media_type)
         keep = []
         if old is not None and not old.get("errors"):
@@ -148,7 +154,7 @@ def _job(args: tuple[dict, str, str, dict | None, dict | None]) -> dict[str, Any
         if old is not None and only is not None:
             rec["seconds"] = round(float(old.get("seconds", 0.0)) + rec.get("seconds", 0.0), 3)
         rec["findings"] = sorted(keep + rec["findings"], key=lambda f: f["method"])
-        rec.update(base, file_sha256=actual, versions=versions, media_type=media_type)
+        rec.update(base, file_sha256=actual, analysed_sha256=analysed, versions=versions, media_type=media_type)
         return rec
     except Exception as e:  # a broken transform or file: recorded, never hidden
         return {**base, "errors": [f"harness: {type(e).__name__}: {e}"], "findings": []}
@@ -161,6 +167,18 @@ def _valid(old: dict | None) -> bool:
     if not old or old.get("errors"):
         return False
     return old.get("versions") == method_versions(old.get("media_type"))
+
+
+def _same_copy(old: dict, cache: Path) -> bool:
+    """Whether the protocol copy in the cache is still the one the record was computed on. Records
+    from before `analysed_sha256` existed cannot be checked and count as the same."""
+    from huiyan.bench.protocols import copy_path
+
+    want = old.get("analysed_sha256")
+    if old.get("protocol") == "delivered" or want is None:
+        return True
+    p = copy_path(old.get("file_sha256") or old["sha256"], old["protocol"], cache)
+    return p.exists() and sha256_file(p) == want
 
 
 def run_entries(
@@ -200,7 +218,7 @@ def run_entries(
                 files[key] = raw / f"{e.media}_{p}.jsonl"
                 cached[key] = _read_jsonl(files[key])
             old = cached[key].get((e.relative_path, e.sha256))
-            if _valid(old) or (reuse_stale and old and old.get("findings")):
+            if (_valid(old) and _same_copy(old, cache)) or (reuse_stale and old and old.get("findings")):
                 done.append(old)
             else:
                 jobs.append((e.to_dict(), p, str(cache), old, None))
