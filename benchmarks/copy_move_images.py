@@ -41,10 +41,12 @@ def _gray(rgb: np.ndarray) -> np.ndarray:
 
 
 def _summary(res: dict) -> dict:
+    from huiyan.detectors.physical import copy_move as C
+
     acc = [c for c in res["candidates"] if c["rejected"] is None]
     rej = [c for c in res["candidates"] if c["rejected"] is not None]
     return {
-        "score": float(acc[0]["evidence"]) if acc else 0.0,
+        "score": C.best_evidence(res),
         "n_keypoints": res["n_keypoints"],
         "matches": res["matches"],
         "accepted": [{"evidence": c["evidence"], "scale": round(c["scale"], 3),
@@ -61,9 +63,8 @@ def _summary(res: dict) -> dict:
 def analyse_rgb(rgb: np.ndarray) -> dict | None:
     from huiyan.detectors.physical import copy_move as C
 
-    h, w = rgb.shape[:2]
     g = _gray(rgb)
-    if min(h, w) < C.MIN_SIDE or float(np.std(g[::4, ::4])) < 0.5:
+    if C.not_applicable_reason(g) is not None:  # the detector's own rule
         return None
     res = C.analyse(g)
     if res["n_keypoints"] < C.MIN_KEYPOINTS:

@@ -361,6 +361,26 @@ def analyse(gray: np.ndarray) -> dict:
     return res
 
 
+def not_applicable_reason(gray: np.ndarray) -> str | None:
+    """Why a luma image cannot be searched for clones, or None (the detector and the benchmark)."""
+    h, w = gray.shape[:2]
+    if min(h, w) < MIN_SIDE:
+        return f"image too small for keypoint matching ({w}x{h} < {MIN_SIDE} px on a side)"
+    s = min(1.0, WORK_LONG / max(h, w))
+    if min(h, w) * s < MIN_SIDE:  # a very elongated image: its working copy is a thin strip
+        return (f"image too small for keypoint matching (short side {min(h, w) * s:.0f} px in the "
+                f"{WORK_LONG}-px working copy of a {w}x{h} image < {MIN_SIDE} px)")
+    if R.is_flat(gray):
+        return "image is flat (constant): nothing to match"
+    return None
+
+
+def best_evidence(res: dict) -> float:
+    """The score: evidence of the best transform that passed every check (0 when none)."""
+    acc = [c for c in res["candidates"] if c["rejected"] is None]
+    return float(acc[0]["evidence"]) if acc else 0.0
+
+
 @register
 class CopyMove(Detector):
     method = "physical.copy_move"
@@ -375,16 +395,7 @@ class CopyMove(Detector):
     }
 
     def not_applicable_reason(self, item):
-        h, w = item.pixels.shape[:2]
-        if min(h, w) < MIN_SIDE:
-            return f"image too small for keypoint matching ({w}x{h} < {MIN_SIDE} px on a side)"
-        s = min(1.0, WORK_LONG / max(h, w))
-        if min(h, w) * s < MIN_SIDE:  # a very elongated image: its working copy is a thin strip
-            return (f"image too small for keypoint matching (short side {min(h, w) * s:.0f} px in the "
-                    f"{WORK_LONG}-px working copy of a {w}x{h} image < {MIN_SIDE} px)")
-        if R.is_flat(item.gray):
-            return "image is flat (constant): nothing to match"
-        return None
+        return not_applicable_reason(item.gray)
 
     def analyze(self, item):
         res = analyse(item.gray)
@@ -393,7 +404,7 @@ class CopyMove(Detector):
                 f"too few keypoints to match ({res['n_keypoints']} < {MIN_KEYPOINTS}): flat or featureless image")
         cands = res["candidates"]
         acc = [c for c in cands if c["rejected"] is None]
-        score = float(acc[0]["evidence"]) if acc else 0.0
+        score = best_evidence(res)
         inv = 1.0 / res["work_scale"]
 
         def describe(c: dict) -> dict:
