@@ -168,9 +168,11 @@ def detection_by_kind(rows) -> dict[str, dict[str, dict[str, dict[str, float]]]]
     for mt, p in sorted({(r.media_type, r.protocol) for r in rows}):
         g = [r for r in rows if r.media_type == mt and r.protocol == p]
         reals = [r.llr for r in g if r.y == 0]
-        kinds = sorted({manipulation_kind(r.label, r.generator) for r in g if r.y == 1})
-        for k in kinds:
-            pos = [r for r in g if r.y == 1 and manipulation_kind(r.label, r.generator) == k]
+        by_kind: dict[str, list] = {}
+        for r in g:
+            if r.y == 1:
+                by_kind.setdefault(manipulation_kind(r.label, r.generator), []).append(r)
+        for k, pos in sorted(by_kind.items()):
             d = {"n": len(pos), "flagged": round(sum(r.verdict in SIDE_SYN for r in pos) / len(pos), 4)}
             if reals:
                 d["auc"] = round(auc([1] * len(pos) + [0] * len(reals), [r.llr for r in pos] + reals), 3)
