@@ -1,32 +1,51 @@
-"""Compression history of a JPEG: aligned and non-aligned double quantisation, and JPEG ghosts.
+"""Compression history of a JPEG: aligned and non-aligned double quantisation, and JPEG ghosts;
+for a file that is not a JPEG, the history read from its decoded pixels (version 0.2).
 
-What it measures, on the decoded luma of a JPEG file (a centre crop of at most 768 x 768 on
-the file's own 8x8 grid):
-- aligned double quantisation (A-DJPG): the 8x8 DCT coefficients divided by the file's own
-  quantisation steps form integer histograms; a single compression gives a smooth, Laplacian-like
+What it measures, on the decoded luma (a centre crop of at most 768 x 768 on the JPEG 8x8 grid):
+- aligned double quantisation (A-DJPG): the 8x8 DCT coefficients divided by the quantisation
+  steps form integer histograms; a single compression gives a smooth, Laplacian-like
   histogram, a second compression with a different step gives periodic gaps or peaks. The
   roughness of the log histogram (second difference) at low frequencies is the measure;
 - non-aligned double compression (NA-DJPG): blocking discontinuities at a phase of the 8-pixel
-  grid other than the file's own, left by an earlier compression before a crop;
+  grid other than the last compression's, left by an earlier compression before a crop;
 - JPEG ghosts: the squared difference between the image and its recompression at qualities
   50..100 dips at the quality of an earlier compression; the depth of such a secondary dip, and
   a per-block map at that quality (regions that lack the ghost were pasted in).
 
+Where the table and grid come from: a JPEG file (format JPEG with a quantisation table) uses its
+own luma table and the grid at (0, 0), as in 0.1. Any other image (a PNG, TIFF, WebP ... e.g. a
+JPEG re-saved losslessly, as the "stripped" protocol does) keeps its compression history in the
+pixels: `estimate_jpeg_history` finds the grid offset from blocking and the steps of the 15
+lowest frequencies from the periodicity of the DCT coefficients (Fan & de Queiroz 2003), and the
+same three measurements run with the estimated table on the estimated grid. The details say
+`table_source` "estimated from pixels" with the estimate (grid, steps, IJG quality if a standard
+table fits, confidence). Below PIXEL_CONFIDENCE the method is not applicable ("no earlier JPEG
+compression visible in the pixels"). Nothing but pixels decides: not the file name or path, and
+of the container only whether it is a JPEG file with a table.
+
 Why it matters: an untouched camera JPEG is compressed once. An image that was opened, edited and
 saved again carries two compression histories, and a pasted region carries a different one.
 This is evidence of processing, NOT of generation: re-saving a camera photo (as publishers and
-messaging apps do, and as the laundered protocol does to every file) produces the same trace.
+messaging apps do, and as the laundered protocol does to every file) produces the same trace, and
+a camera JPEG re-saved as PNG shows a JPEG history in its pixels like any other decoded JPEG.
 
 Papers: Farid, "Exposing digital forgeries from JPEG ghosts", IEEE TIFS 2009,
 doi:10.1109/TIFS.2008.2012215; Bianchi & Piva, "Image forgery localization via block-grained
 analysis of JPEG artifacts", IEEE TIFS 2012, doi:10.1109/TIFS.2012.2187516; Lukas & Fridrich 2003
-(double quantisation histograms).
+(double quantisation histograms); Fan & de Queiroz, "Identification of bitmap compression
+history: JPEG detection and quantizer estimation", IEEE TIP 2003, doi:10.1109/TIP.2002.807361
+(the pixel route).
 
 Score (higher = more evidence of a second compression): sum of the three normalised components.
-Not applicable to non-JPEG input (the premise fails: there is no quantisation table). Failure
-cases: the same quality used twice (no DQ trace), second quality much lower than the first (the
-first is erased), resizing between compressions, very small or flat images (too few non-zero
-coefficients), chroma-only edits.
+Failure cases: the same quality used twice (no DQ trace), second quality much lower than the first
+(the first is erased), resizing between compressions, very small or flat images (too few non-zero
+coefficients), chroma-only edits. Pixel route in addition: a last compression at quality >= ~96
+(steps of 1 leave no lattice: not applicable); any resize, rotation or filtering after the last
+compression (the lattice is gone: not applicable); a step of 1 whose coefficients also sit on an
+earlier compression's coarser lattice is read as that coarser step (the DQ measure then sees
+the earlier compression's steps at that frequency); a non-IJG table (cameras, Photoshop) is
+estimated frequency by frequency and, after a double compression, may give an earlier step
+where it is a multiple of the last one (a weaker DQ trace).
 """
 
 from __future__ import annotations
@@ -113,18 +132,258 @@ def ghost_map(gray: np.ndarray, quality: int, block: int = 16) -> np.ndarray:
     return R.strip_blocks(np.asarray(gray, np.float32), block, strip, rows=1024)
 
 
+# pixel-only compression history (Fan & de Queiroz 2003) --------------------------------------
+# the 15 lowest frequencies in zigzag order (u + v <= 4): enough non-zero coefficients to estimate
+# their steps even at moderate quality; they contain every DQ_POSITIONS entry
+EST_POSITIONS = tuple(sorted(((u, v) for u in range(8) for v in range(8) if u + v <= 4),
+                             key=lambda t: (t[0] + t[1], t[1] if (t[0] + t[1]) % 2 == 0 else t[0])))
+MAX_STEP = 64
+MAX_BLOCKS = 6000  # blocks used per estimate (a 768 x 768 crop has 9216)
+MAX_COEFS = 3000  # coefficients per frequency for the periodicity (its sampling noise ~0.02)
+MIN_COEFS = 40  # informative coefficients needed to judge a step at one frequency
+PIXEL_CONFIDENCE = 0.15  # below: "no earlier JPEG compression visible in the pixels"
+# IJG (libjpeg) standard luminance table at quality 50 (Annex K of ITU-T T.81)
+IJG_LUMA = np.array([
+    [16, 11, 10, 16, 24, 40, 51, 61], [12, 12, 14, 19, 26, 58, 60, 55],
+    [14, 13, 16, 24, 40, 57, 69, 56], [14, 17, 22, 29, 51, 87, 80, 62],
+    [18, 22, 37, 56, 68, 109, 103, 77], [24, 35, 55, 64, 81, 104, 113, 92],
+    [49, 64, 78, 87, 103, 121, 120, 101], [72, 92, 95, 98, 112, 100, 103, 99]], np.float64)
+
+
+def ijg_table(quality: int) -> np.ndarray:
+    """The libjpeg luminance table at `quality` (1..100), baseline-clamped to 1..255."""
+    q = int(np.clip(quality, 1, 100))
+    scale = 5000 // q if q < 50 else 200 - 2 * q
+    return np.clip((IJG_LUMA * scale + 50) // 100, 1, 255).astype(int)
+
+
+def blockiness_phases(gray: np.ndarray) -> np.ndarray:
+    """Fan & de Queiroz's blocking measure per 8x8 phase: the mean of |A - B - C + D| over the
+    2x2 pixel windows whose top-left pixel has phase (y mod 8, x mod 8). A window straddling a
+    block boundary of a JPEG grid (phase 7 on that axis) is raised."""
+    g = np.asarray(gray, np.float32)
+    z = np.abs(g[:-1, :-1] - g[:-1, 1:] - g[1:, :-1] + g[1:, 1:])
+    h, w = z.shape[0] // 8 * 8, z.shape[1] // 8 * 8
+    return z[:h, :w].reshape(h // 8, 8, w // 8, 8).mean(axis=(0, 2))
+
+
+def _block_coefs(gray: np.ndarray, offset: tuple[int, int], max_blocks: int = MAX_BLOCKS) -> np.ndarray:
+    """(n, 8, 8) DCT coefficients of the usable blocks on the grid at `offset`: neither clipped
+    (a pixel at 0 or 255 breaks the lattice) nor flat; at most `max_blocks`, evenly spread."""
+    oy, ox = offset
+    g = np.asarray(gray[oy:, ox:], np.float32)
+    h, w = g.shape[0] // 8 * 8, g.shape[1] // 8 * 8
+    b = g[:h, :w].reshape(h // 8, 8, w // 8, 8)
+    lo, hi = b.min(axis=(1, 3)), b.max(axis=(1, 3))
+    keep = np.flatnonzero(((lo > 0.5) & (hi < 254.5) & (hi - lo > 1.0)).ravel())
+    if keep.size > max_blocks:
+        keep = keep[np.linspace(0, keep.size - 1, max_blocks).astype(int)]
+    blocks = b.transpose(0, 2, 1, 3).reshape(-1, 8, 8)[keep] - 128.0
+    return R._D8 @ blocks @ R._D8.T
+
+
+def _lattice(x: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each candidate step d: how closely the coefficients with |x| >= d/2 sit on the
+    multiples of d (mean of cos(2 pi x / d), 1 = exactly, ~0 = unrelated) and how many there are.
+    Coefficients below d/2 carry no information about d (they would quantise to 0)."""
+    x = x[np.abs(x) >= 0.5]  # zeros say nothing about any step >= 2
+    if x.size > MAX_COEFS:
+        x = x[np.linspace(0, x.size - 1, MAX_COEFS).astype(int)]
+    a = np.abs(x)
+    out, n = np.full(steps.size, np.nan), np.zeros(steps.size, int)
+    for i, d in enumerate(steps):
+        y = x[a >= d / 2.0]
+        n[i] = y.size
+        if y.size < MIN_COEFS:  # fewer still for every larger step
+            break
+        out[i] = float(np.mean(np.cos((2 * np.pi / d) * y)))
+    return out, n
+
+
+def _accepted(p: np.ndarray, n: np.ndarray, steps: np.ndarray, dc: bool) -> np.ndarray:
+    """Steps on whose lattice the coefficients sit up to the decoder's rounding noise.
+
+    Periodicity p = exp(-2 pi^2 s^2 / d^2) for Gaussian noise s around the multiples of d. Rounding
+    the decoded pixels, the YCbCr -> RGB -> luma round trip and clipped colour channels leave
+    s ~ 0.35-0.9 (AC) and ~1-1.5 (DC), growing with the step; a step is accepted when the implied
+    s is at most max(0.6, 0.08 d) (AC) or max(1.0, 0.09 d) (DC), and p is clearly above the
+    sampling noise of a structureless histogram. An *earlier* compression's steps of a
+    double-compressed image leave s ~ 0.6-1.2 and mostly fail, its last steps pass."""
+    s = np.maximum(1.0, 0.09 * steps) if dc else np.maximum(0.6, 0.08 * steps)
+    floor = np.maximum(0.1, 4.0 / np.sqrt(np.maximum(n, 1)))
+    return np.nan_to_num(p, nan=-1.0) >= np.maximum(np.exp(-2 * np.pi**2 * s**2 / steps**2), floor)
+
+
+def _fit_ijg(accepted: dict, usable: list) -> tuple[int | None, int, int]:
+    """The IJG quality whose table explains most frequencies (step among the accepted ones, or 1
+    where none is); ties go to the coarsest table. Returns (quality, matches, frequencies)."""
+    best, best_m = None, -1
+    for q in range(1, 101):
+        t = ijg_table(q)
+        m = sum(1 for pos in usable if (int(t[pos]) in accepted[pos]) or (t[pos] == 1 and not accepted[pos]))
+        if m > best_m:
+            best, best_m = q, m
+    return best, best_m, len(usable)
+
+
+def estimate_jpeg_history(gray: np.ndarray) -> dict:
+    """Whether decoded pixels went through a JPEG compression, on which 8x8 grid, with which steps.
+
+    Fan & de Queiroz, "Identification of bitmap compression history: JPEG detection and quantizer
+    estimation", IEEE TIP 12(2), 2003, doi:10.1109/TIP.2002.807361:
+    1. grid: JPEG blocking raises the cross difference |A - B - C + D| of 2x2 windows straddling a
+       block boundary (their Z'' vs Z' statistic); the row and column phases with the strongest
+       blocking give the grid offset (two candidates per axis are kept);
+    2. steps: on that grid, the 8x8 DCT coefficients of a decoded JPEG sit on the multiples of
+       the quantisation step of their frequency, up to rounding noise. For each of the 15 lowest
+       frequencies and each candidate step d = 2..64 the periodicity mean cos(2 pi c / d) over the
+       coefficients |c| >= d/2 says how closely they sit on the multiples of d (the paper's
+       maximum-likelihood fit of the step, in a form that needs no noise model fitted); the
+       largest step that passes is the estimate, 1 where none passes (step 1, or no compression);
+    3. table: when one IJG (libjpeg) scaled table explains >= 80 % of the frequencies it is taken
+       (this also picks the *last* compression's steps of a double-compressed image, whose
+       coefficients also sit near the first one's multiples); otherwise the per-frequency steps.
+    Of the four grid candidates, the one with the strongest lattice is kept; confidence is the
+    mean over the 15 frequencies of the periodicity at the estimated step minus the same at the
+    grid shifted by (4, 4) (a null: no lattice there), in [0, 1].
+
+    Works on the existing centre crop (<= 768 x 768, at most MAX_BLOCKS blocks), ~0.1-0.2 s.
+    Fails (low confidence) for: quality >= ~96 (steps of 1 leave no lattice), a resize, rotation
+    or strong filtering after the compression, images mostly flat or clipped, chroma-only edits.
+    """
+    g = np.asarray(gray, np.float32)
+    h0, w0 = g.shape
+    # centre crop on the image's own 8-grid: offsets found in the crop are offsets in the image
+    ch, cw = min(h0, CROP + 8) // 8 * 8, min(w0, CROP + 8) // 8 * 8
+    y0, x0 = (h0 - ch) // 2 // 8 * 8, (w0 - cw) // 2 // 8 * 8
+    crop = g[y0 : y0 + ch, x0 : x0 + cw]
+    if min(crop.shape) < 24:  # fewer than two blocks plus a shift on an axis: nothing to measure
+        return {"grid_offset": [0, 0], "blockiness": None, "grid_candidates": {}, "confidence": 0.0,
+                "steps": None, "ijg_quality": None, "table_source": None, "blocks": 0, "table": None}
+    bt = blockiness_phases(crop)
+    rows, cols = bt.mean(axis=1), bt.mean(axis=0)
+    # a window at phase 7 straddles the boundary between pixel 7 and 8 of a block at offset 0
+    ry = [(int(k) + 1) % 8 for k in np.argsort(-rows)[:2]]
+    rx = [(int(k) + 1) % 8 for k in np.argsort(-cols)[:2]]
+    blockiness = {
+        "rows": round(float(rows.max() / (np.median(rows) + 1e-6) - 1), 4),
+        "cols": round(float(cols.max() / (np.median(cols) + 1e-6) - 1), 4),
+    }
+    steps = np.arange(2, MAX_STEP + 1)
+
+    def lattice_at(off, positions, max_blocks):
+        c = _block_coefs(crop, off, max_blocks)
+        if c.shape[0] < MIN_COEFS:
+            return None, c
+        return {pos: _lattice(c[:, pos[0], pos[1]], steps) for pos in positions}, c
+
+    def strength(res):
+        if res is None:
+            return 0.0
+        vals = []
+        for pos, (p, n) in res.items():
+            ok = _accepted(p, n, steps, pos == (0, 0))
+            vals.append(float(p[np.flatnonzero(ok)[-1]]) if ok.any() else 0.0)
+        return float(np.mean(vals))
+
+    # pick the grid among the candidates on a few frequencies and fewer blocks
+    quick = EST_POSITIONS[:6]
+    cands = [(oy, ox) for oy in ry for ox in rx]
+    scores = [strength(lattice_at(o, quick, 1500)[0]) for o in cands]
+    off = cands[int(np.argmax(scores))]
+    full, c_full = lattice_at(off, EST_POSITIONS, MAX_BLOCKS)
+    out: dict = {"grid_offset": list(off), "blockiness": blockiness, "grid_candidates": {
+        f"{o[0]},{o[1]}": round(s, 3) for o, s in zip(cands, scores, strict=True)}}
+    if full is None:
+        out.update(confidence=0.0, steps=None, ijg_quality=None, table_source=None, blocks=0, table=None)
+        return out
+    accepted, per_freq, usable = {}, {}, []
+    for pos, (p, n) in full.items():
+        ok = _accepted(p, n, steps, pos == (0, 0))
+        accepted[pos] = {int(d) for d in steps[ok]}
+        per_freq[pos] = int(steps[np.flatnonzero(ok)[-1]]) if ok.any() else 1
+        if np.nanmax(n) >= MIN_COEFS:
+            usable.append(pos)
+    q, m, k = _fit_ijg(accepted, usable)
+    ijg = q is not None and k >= 5 and m >= 0.8 * k and any(per_freq[p] > 1 for p in usable)
+    if ijg:
+        t = ijg_table(q)
+        # the IJG tables that give the same steps at these frequencies: report the middle
+        same = [qq for qq in range(1, 101) if all(ijg_table(qq)[p] == t[p] for p in usable)]
+        est = {p: int(t[p]) for p in EST_POSITIONS}
+        quality = int(round(float(np.median(same))))
+    else:
+        est, quality = dict(per_freq), None
+    # confidence: periodicity at the estimated steps, aligned grid minus the (4, 4)-shifted null
+    null = _block_coefs(crop, ((off[0] + 4) % 8, (off[1] + 4) % 8), MAX_BLOCKS)
+    gains, lat = [], {}
+    for pos in EST_POSITIONS:
+        d = est[pos]
+        if d < 2:
+            gains.append(0.0)
+            continue
+        a = c_full[:, pos[0], pos[1]]
+        a = a[np.abs(a) >= d / 2.0]
+        b = null[:, pos[0], pos[1]]
+        b = b[np.abs(b) >= d / 2.0]
+        pa = float(np.mean(np.cos(2 * np.pi * a / d))) if a.size >= MIN_COEFS else 0.0
+        pb = float(np.mean(np.cos(2 * np.pi * b / d))) if b.size >= MIN_COEFS else 0.0
+        lat[pos] = round(pa, 3)
+        gains.append(max(0.0, pa - max(pb, 0.0)))
+    # the full table when an IJG table fits, else the 15 estimated steps and 0 (unknown) elsewhere
+    table = ijg_table(quality) if ijg else np.zeros((8, 8), int)
+    for p, d in est.items():
+        table[p] = d
+    out.update(
+        confidence=round(float(np.mean(gains)), 4),
+        steps={f"{u}{v}": int(d) for (u, v), d in est.items()},
+        lattice={f"{u}{v}": v2 for (u, v), v2 in lat.items()},
+        ijg_quality=quality,
+        ijg_match=f"{m}/{k}",
+        table_source="ijg_fit" if ijg else "per_frequency",
+        blocks=int(c_full.shape[0]),
+        table=table.tolist(),
+    )
+    return out
+
+
 def compression_history(item) -> dict[str, float | int | None]:
-    """All three measurements for a JPEG item."""
+    """All three measurements for a JPEG item, with the file's own table and 8x8 grid."""
     from huiyan.detectors.physical.cfa import jpeg_quality_estimate
 
     quant = item.metadata.quantization
     qt = np.array(quant[0], np.float32).reshape(8, 8)
     own_q = jpeg_quality_estimate(quant)
-    crop = _center_crop8(item.gray)
+    d = _measurements(item.gray, qt, own_q)
+    d["table_source"] = "file"
+    return d
+
+
+def pixel_estimate(item) -> dict:
+    """`estimate_jpeg_history` of the item's luma, computed once per item."""
+    return R.cached(item, "jpeg_pixel_estimate", lambda: estimate_jpeg_history(item.gray))
+
+
+def compression_history_from_pixels(item) -> dict:
+    """The same measurements for pixels without a JPEG table: on the estimated grid, with the
+    estimated table (its steps at DQ_POSITIONS are always estimated) and IJG quality if one fits."""
+    est = pixel_estimate(item)
+    oy, ox = est["grid_offset"]
+    qt = np.array(est["table"], np.float32)
+    d = _measurements(item.gray[oy:, ox:], qt, est["ijg_quality"])
+    d["table_source"] = "estimated from pixels"
+    d["pixel_estimate"] = {k: v for k, v in est.items() if k != "table"}
+    return d
+
+
+def _measurements(gray: np.ndarray, qt: np.ndarray, own_q: float | None) -> dict:
+    """DQ roughness, ghost curve and dip, non-aligned grid on the centre crop of `gray`, whose
+    JPEG grid starts at (0, 0)."""
+    crop = _center_crop8(gray)
     curve = ghost_curve(crop)
     dip, dip_q = ghost_dip(curve, own_q)
     d = {
-        "quality_estimate": None if own_q is None else round(own_q, 1),
+        "quality_estimate": None if own_q is None else round(float(own_q), 1),
         "dq_roughness": round(dq_roughness(crop, qt), 4),
         "ghost_dip": round(dip, 4),
         "ghost_quality": dip_q,
@@ -134,31 +393,46 @@ def compression_history(item) -> dict[str, float | int | None]:
     return d
 
 
+def _is_jpeg_file(item) -> bool:
+    return item.format == "JPEG" and bool(getattr(item.metadata, "quantization", None))
+
+
 @register
 class DoubleJPEG(Detector):
     method = "physical.jpeg_double"
-    version = "0.1"
+    version = "0.2"
     family = "physical"
     media_types = ("image",)
     inputs = ("pixels", "jpeg")
     category = "locally_edited"
     summary = {
-        "zh": "JPEG 压缩历史：对齐/非对齐双重量化与 JPEG 幽灵",
-        "en": "JPEG compression history: aligned/non-aligned double quantisation and JPEG ghosts",
+        "zh": "JPEG 压缩历史：对齐/非对齐双重量化与 JPEG 幽灵（非 JPEG 文件由像素估计量化表）",
+        "en": "JPEG compression history: aligned/non-aligned double quantisation and JPEG ghosts "
+              "(table estimated from the pixels for non-JPEG files)",
     }
 
     def not_applicable_reason(self, item):
-        if item.format != "JPEG" or not getattr(item.metadata, "quantization", None):
-            return "not a JPEG file: there is no compression history to read"
         small = R.too_small(item.pixels.shape)
         if small:
             return small
         if R.is_flat(item.gray):
             return "image is flat (constant): no DCT coefficients to analyse"
+        if _is_jpeg_file(item):
+            return None
+        est = pixel_estimate(item)
+        if est["confidence"] < PIXEL_CONFIDENCE:
+            return (f"not a JPEG file, and no earlier JPEG compression visible in the pixels "
+                    f"(confidence {est['confidence']:.2f} < {PIXEL_CONFIDENCE})")
         return None
 
     def analyze(self, item):
-        d = dict(R.cached(item, "jpeg_history", lambda: compression_history(item)))
+        from_file = _is_jpeg_file(item)
+        if from_file:
+            d = dict(R.cached(item, "jpeg_history", lambda: compression_history(item)))
+            oy = ox = 0
+        else:
+            d = dict(R.cached(item, "jpeg_history_pixels", lambda: compression_history_from_pixels(item)))
+            oy, ox = d["pixel_estimate"]["grid_offset"]
         # each component normalised to ~1 at a clear trace
         dq = max(0.0, d["dq_roughness"] - 0.15) / 0.3
         ghost = d["ghost_dip"] / 0.1
@@ -168,7 +442,8 @@ class DoubleJPEG(Detector):
         path = None
         if d["ghost_quality"] is not None:
             q = int(d["ghost_quality"])
-            heat = R.cached(item, f"ghost_map_{q}", lambda: ghost_map(item.gray, q, 16))
+            key = f"ghost_map_{q}" if (oy, ox) == (0, 0) else f"ghost_map_{q}_{oy}_{ox}"
+            heat = R.cached(item, key, lambda: ghost_map(item.gray[oy:, ox:], q, 16))
             path = R.save_heatmap(item, "physical.jpeg_double.png", heat, item.gray.shape)
         traces = [k for k, v in d["components"].items() if v >= 1.0]
         if traces:
@@ -178,4 +453,11 @@ class DoubleJPEG(Detector):
         else:
             zh = "未检出二次压缩痕迹（符合单次压缩，或两次质量相同）"
             en = "no double-compression trace (single compression, or the same quality twice)"
+        if not from_file:
+            e = d["pixel_estimate"]
+            qtxt = f"IJG quality ~{e['ijg_quality']}" if e["ijg_quality"] else "not a standard IJG table"
+            zh += (f"。本文件不是 JPEG：量化表由像素估计（网格偏移 {oy},{ox}；"
+                   f"{'IJG 质量约 ' + str(e['ijg_quality']) if e['ijg_quality'] else '非标准 IJG 表'}；置信度 {e['confidence']:.2f}）")
+            en += (f". Not a JPEG file: the quantisation table was estimated from the pixels (grid offset "
+                   f"{oy},{ox}; {qtxt}; confidence {e['confidence']:.2f})")
         return self.finding(score, zh=zh, en=en, details=d, heatmap=path)
