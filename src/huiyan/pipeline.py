@@ -166,6 +166,7 @@ def analyze_file(
         category=fused.category if decoded else None,
         llr=fused.llr if decoded else None,
         family_llr=fused.family_llr,
+        hypothesis_llr=fused.hypothesis_llr,
         reasons=fused.reasons,
         band_error_rates=fused.band_error_rates,
         prior=fused.prior,

@@ -11,7 +11,9 @@ from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, family_llr, fuse
 CAL = {"methods": {}, "bands": DEFAULT_BANDS}
 
 
-def F(method, family, llr, *, applicable=True, score=None, decisive=False, category="fully_generated"):
+def F(method, family, llr, *, applicable=True, score=None, decisive=False, category=None):
+    # no category by default: evidence that names no kind is fused as one hypothesis (the sum), so
+    # these tests check the family rules alone; the mixture over kinds is tested in test_mixture.py
     return Finding(method=method, method_version="0.1", family=family, applicable=applicable,
                    score=score, llr=llr, decisive=decisive, category=category,
                    explanation={"zh": f"{method} 中文", "en": f"{method} english"})
@@ -76,7 +78,9 @@ def test_score_is_posterior_under_prior_and_reasons_bilingual():
 
 def test_band_error_rates_come_from_calibration():
     cal = {**CAL, "band_error_rates": {"likely_synthetic": {"false_positive_rate": 0.0}}}
-    r = fuse([F("physical.a", "physical", 3.0)], calib={**cal, "bands": {**DEFAULT_BANDS, "likely_synthetic": 2.5}})
+    # one kind examined of the three in scope: LLR 4 - ln 3 = 2.9
+    r = fuse([F("physical.a", "physical", 4.0, category="fully_generated")],
+             calib={**cal, "bands": {**DEFAULT_BANDS, "likely_synthetic": 2.5}})
     assert r.verdict == "likely_synthetic"
     assert r.band_error_rates == {"false_positive_rate": 0.0}
     assert r.category == "fully_generated"

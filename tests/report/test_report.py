@@ -411,3 +411,15 @@ def test_metadata_that_could_not_be_read_is_stated(tmp_path, analysed):
     assert "Metadata that could not be read" in en
     assert "解码问题" in zh and "Decoding problems" in en and "only 14 of 60 frames" in en
     assert "Metadata that could not be read" not in _render(results[:1], case, "en", "html").decode("utf-8")
+
+
+def test_synthesis_shows_the_llr_of_each_kind_and_the_kinds_not_examined(analysed):
+    from huiyan.report.texts import category_text, t
+
+    case, results = analysed
+    photo = dict(results[0], hypothesis_llr={"fully_generated": -1.25, "locally_edited": 0.5})
+    html = _render([photo], case, "en", "html").decode("utf-8")
+    assert t("kind_cols", "en").split("|")[1] in html
+    assert "-1.250" in html and "+0.500" in html
+    # no face found: face manipulation was not examined, and the report says so
+    assert t("kind_not_examined", "en", kind=category_text("face_manipulated", "en")) in html

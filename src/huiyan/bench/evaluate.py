@@ -21,7 +21,7 @@ import numpy as np
 
 from huiyan.detectors.base import Finding
 from huiyan.fusion.calibrate import choose_bands, fit_methods
-from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, family_llrs, fuse
+from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, family_llrs, fuse, fused_llr
 
 INNER_FOLDS = 8
 
@@ -164,19 +164,21 @@ def _band_groups(rows: list[Row], llrs: list[float]) -> dict[str, tuple[np.ndarr
 @dataclass
 class Stacked:
     """Out-of-sample evidence of a set of rows, from which the weights are fitted: per row its
-    methods' calibrated LLRs (before weights) and their families, or the fused LLR of a decisive
-    finding (which no weight touches)."""
+    methods' calibrated LLRs (before weights), their families and the kind of manipulation each
+    finding names, or the fused LLR of a decisive finding (which no weight touches)."""
 
     rows: list[Row]
     method_llr: list[dict[str, float] | None]
     families: dict[str, str]
     decisive_llr: list[float | None]
+    categories: list[dict[str, str | None]] = field(default_factory=list)
 
 
 def _oos_methods(rows: list[Row], k: int) -> Stacked:
     """Out-of-sample (unweighted) method LLRs of `rows` from a k-group split by source."""
     mll: dict[int, dict[str, float] | None] = {}
     dec: dict[int, float | None] = {}
+    cats: dict[int, dict[str, str | None]] = {}
     families: dict[str, str] = {}
     for grp in _groups(rows, k):
         held = [r for r in rows if r.source in grp]
@@ -186,8 +188,10 @@ def _oos_methods(rows: list[Row], k: int) -> Stacked:
             decisive = _decisive(r)
             mll[id(r)] = None if decisive else fused.method_llr  # by calibration key (method@media where split)
             dec[id(r)] = fused.llr if decisive else None
+            cats[id(r)] = fused.method_category
             families.update(fused.method_family)
-    return Stacked(rows, [mll[id(r)] for r in rows], families, [dec[id(r)] for r in rows])
+    return Stacked(rows, [mll[id(r)] for r in rows], families, [dec[id(r)] for r in rows],
+                   [cats[id(r)] for r in rows])
 
 
 def _decisive(r: Row) -> bool:
@@ -196,7 +200,8 @@ def _decisive(r: Row) -> bool:
 
 def fit_weights_and_bands(st: Stacked, *, weighted: bool = True) -> dict[str, Any]:
     """Method weights, then family weights, fitted on out-of-sample LLRs, and verdict bands chosen
-    on the resulting fused LLRs of the same rows."""
+    on the resulting fused LLRs of the same rows (the mixture over the kinds of manipulation, as
+    huiyan.fusion.combine.fuse forms it). The weights are fitted on the sum over all evidence."""
     from huiyan.fusion.calibrate import fit_weights
 
     keep = [(d, r.y) for d, r in zip(st.method_llr, st.rows, strict=True) if d is not None]
@@ -204,8 +209,8 @@ def fit_weights_and_bands(st: Stacked, *, weighted: bool = True) -> dict[str, An
     fams = [None if d is None else family_llrs(d, st.families, mw, FAMILY_CAP) for d in st.method_llr]
     keep_f = [(d, r.y) for d, r in zip(fams, st.rows, strict=True) if d is not None]
     fw = fit_weights([d for d, _ in keep_f], [y for _, y in keep_f]) if weighted and keep_f else {}
-    fused = [dec if d is None else sum(fw.get(k, 1.0) * v for k, v in d.items())
-             for d, dec in zip(fams, st.decisive_llr, strict=True)]
+    fused = [dec if d is None else fused_llr(d, st.families, c, mw, fw, FAMILY_CAP, r.media_type)
+             for d, c, dec, r in zip(st.method_llr, st.categories, st.decisive_llr, st.rows, strict=True)]
     return {"method_weights": mw, "family_weights": fw, **bands_by_media(_band_groups(st.rows, fused))}
 
 

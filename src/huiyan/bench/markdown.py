@@ -61,11 +61,16 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
     for mt, b in (meta.get("bands_by_media") or {"all media": meta["bands"]}).items():
         a(f"- shipped verdict bands on the fused LLR, {mt}: synthetic ≥ {b['synthetic']:.2f}, likely_synthetic ≥ "
           f"{b['likely_synthetic']:.2f}, likely_authentic ≤ {b['likely_authentic']:.2f}, authentic ≤ "
-          f"{b['authentic']:.2f} (inconclusive between, and whenever one family says ≥ +2 and another ≤ −2; each media "
-          "type's bands are chosen on its own camera originals)")
+          f"{b['authentic']:.2f} (inconclusive between, and whenever, within the kind of manipulation that explains "
+          "the evidence best, one family says ≥ +2 and another ≤ −2; each media type's bands are chosen on its own "
+          "camera originals)")
     fw = meta.get("family_weights") or {}
     if fw:
-        a("- shipped family weights (fused LLR = Σ weight × family LLR; fitted out of sample, each fold "
+        a("- fused LLR: for each kind of manipulation (fully generated, face manipulated, locally edited) "
+          "Σ weight × family LLR over the findings naming that kind or none, then a mixture with equal prior "
+          "weight over the kinds in scope (images 3, videos 2; a kind with no applicable finding counts 0); see "
+          "docs/DECISIONS.md")
+        a("- shipped family weights (fitted out of sample on the sum over all evidence, each fold "
           "fits its own): " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(fw.items())))
     mw = meta.get("method_weights") or {}
     if mw:

@@ -11,8 +11,25 @@ method whose calibrated evidence did not generalise across sources, or that only
 correlated method already says, is discounted towards 0. Within a family only the strongest
 weighted LLR for and the strongest against count (correlated methods are not added up), capped at
 +-FAMILY_CAP; family LLRs are then summed (families look at different evidence), each scaled by a
-family weight in [0, 1] fitted the same way on the family LLRs (`family_weights`). When one family
-is strongly for manipulation and another strongly against, the verdict is `inconclusive`. `score`
+family weight in [0, 1] fitted the same way on the family LLRs (`family_weights`).
+
+"Manipulated" is a composite hypothesis: fully generated, face manipulated or locally edited
+(KINDS). Each kind predicts different evidence: a face swap is made from camera footage, so it
+lacks a generator fingerprint and keeps a camera-like stream, and that absence must not count
+against it. So the sum above is formed once per kind (`hypothesis_llrs`), from the findings that
+name that kind (the `category` of each finding) and the findings that name none, and the kinds are
+combined as a mixture with equal prior weight on each kind in scope for the media type
+(`mixture_llr`; SCOPE: images all three, videos fully generated and face manipulated, since no
+method examines local edits in video):
+    LR(manipulated) = sum over the kinds examined of LR(kind) / number of kinds in scope.
+A kind in scope is examined when at least one finding that names it applies; a kind in scope that
+is not examined contributes LR 0. For faces this is exact up to a conservative factor: face
+manipulation needs a face, so P(no face found | face manipulated) ~ 0, and with a face found the
+factor 1/P(face | camera original) >= 1 is left out. A finding naming a kind out of scope counts as
+naming none. This is the LLR of "manipulated" vs "camera original" under the stated assumption that
+the kinds in scope are equally likely a priori. When, within the kind that
+explains the evidence best, one family is strongly for manipulation and another strongly against,
+the verdict is `inconclusive`; `category` is that kind. `score`
 is the posterior probability of manipulation under the stated prior (default 0.5), and `verdict`
 reads the fused LLR against the bands of the item's media type (`bands_by_media`). A method that
 applies to both images and videos has a map and a weight per media type (`method@image`,
@@ -36,6 +53,9 @@ from typing import Any
 from huiyan.detectors.base import Finding
 
 VERDICTS = ("synthetic", "likely_synthetic", "inconclusive", "likely_authentic", "authentic")
+KINDS = ("fully_generated", "face_manipulated", "locally_edited")  # the hypotheses "manipulated" is made of
+# the kinds each media type is examined for (tests check this against the detectors' categories)
+SCOPE = {"image": KINDS, "video": ("fully_generated", "face_manipulated")}
 
 # Default bands on the fused LLR (prior odds 1:1) until calibrate.py writes measured ones.
 DEFAULT_BANDS = {"synthetic": 4.6, "likely_synthetic": 2.2, "likely_authentic": -2.2, "authentic": -4.6}
@@ -88,6 +108,8 @@ class Fused:
     family_llr: dict[str, float] = field(default_factory=dict)
     method_llr: dict[str, float] = field(default_factory=dict)  # calibrated, before any weight (by calibration key)
     method_family: dict[str, str] = field(default_factory=dict)  # calibration key -> family
+    method_category: dict[str, str | None] = field(default_factory=dict)  # calibration key -> kind named
+    hypothesis_llr: dict[str, float] = field(default_factory=dict)  # kind examined -> its fused LLR
     reasons: list[dict[str, Any]] = field(default_factory=list)
     band_error_rates: dict[str, Any] | None = None
     prior: float = 0.5
@@ -125,6 +147,54 @@ def family_llrs(method_llrs: dict[str, float], families: dict[str, str], method_
     return {fam: family_llr(v, cap) for fam, v in per.items()}
 
 
+def scope_of(media_type: str | None) -> tuple[str, ...]:
+    return SCOPE.get(media_type or "", KINDS)
+
+
+def hypothesis_llrs(method_llrs: dict[str, float], families: dict[str, str], categories: dict[str, str | None],
+                    method_weights: dict[str, float], family_weights: dict[str, float],
+                    cap: float, scope: tuple[str, ...] = KINDS) -> dict[str, dict[str, float]]:
+    """Per kind of manipulation in `scope` that is examined, its weighted family LLRs: the family
+    combination of the findings that name that kind or none (a kind out of scope counts as none).
+    A kind is examined only when at least one finding naming it applies."""
+    cat = {m: (c if c in scope else None) for m, c in categories.items()}
+    out: dict[str, dict[str, float]] = {}
+    if method_llrs and not any(cat.get(m) for m in method_llrs):
+        # only findings that name no kind: one hypothesis, "manipulated" as such
+        fams = family_llrs(method_llrs, families, method_weights, cap)
+        return {"any": {fam: family_weights.get(fam, 1.0) * v for fam, v in fams.items()}}
+    for kind in scope:
+        if not any(cat.get(m) == kind for m in method_llrs):
+            continue
+        sel = {m: v for m, v in method_llrs.items() if cat.get(m) in (kind, None)}
+        fams = family_llrs(sel, families, method_weights, cap)
+        out[kind] = {fam: family_weights.get(fam, 1.0) * v for fam, v in fams.items()}
+    return out
+
+
+def mixture_llr(kind_llrs: dict[str, float], n_scope: int) -> float:
+    """LLR of the composite hypothesis from the LLRs of the kinds examined, each of the `n_scope`
+    kinds in scope with prior weight 1/n_scope and the kinds not examined contributing LR 0:
+    log(sum(exp(llr_k)) / n_scope). Nothing examined at all: no evidence (0); only evidence that
+    names no kind (key "any"): its LLR as it is."""
+    if not kind_llrs:
+        return 0.0
+    if set(kind_llrs) == {"any"}:
+        return kind_llrs["any"]
+    top = max(kind_llrs.values())
+    return top + math.log(sum(math.exp(v - top) for v in kind_llrs.values()) / max(n_scope, len(kind_llrs)))
+
+
+def fused_llr(method_llrs: dict[str, float], families: dict[str, str], categories: dict[str, str | None],
+              method_weights: dict[str, float], family_weights: dict[str, float], cap: float,
+              media_type: str | None) -> float:
+    """The fused LLR (before decisive findings) from calibrated method LLRs: the mixture over the
+    kinds of manipulation in scope (see the module docstring)."""
+    scope = scope_of(media_type)
+    per = hypothesis_llrs(method_llrs, families, categories, method_weights, family_weights, cap, scope)
+    return mixture_llr({k: sum(v.values()) for k, v in per.items()}, len(scope))
+
+
 def bands_for(calib: dict[str, Any], media_type: str | None = None) -> dict[str, float]:
     """The verdict bands for a media type: images and videos have their own (chosen on their own
     camera originals), with the pooled bands, then the defaults, as fallback."""
@@ -145,6 +215,7 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
     mweights = calib.get("method_weights", {})
     method_llr: dict[str, float] = {}
     families: dict[str, str] = {}
+    categories: dict[str, str | None] = {}
     decisive = [f for f in findings if f.applicable and f.decisive]
     for f in findings:
         if not f.applicable:
@@ -156,12 +227,19 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
         llr = calibrated_llr(f, calib, media_type)
         method_llr[key] = llr
         families[key] = f.family
+        categories[key] = f.category if f.category in KINDS else None  # out of scope: see hypothesis_llrs
         f.llr = round(float(mweights.get(key, 1.0) * llr), 4)  # what it brings to its family
     weights = calib.get("family_weights", {})
+    # what each family says over all the evidence (shown per family; not what is summed)
     fam_llr = {fam: weights.get(fam, 1.0) * v for fam, v in family_llrs(method_llr, families, mweights, cap).items()}
-    total = sum(fam_llr.values())
+    scope = scope_of(media_type)
+    per_kind = hypothesis_llrs(method_llr, families, categories, mweights, weights, cap, scope)
+    kind_llr = {k: sum(v.values()) for k, v in per_kind.items()}
+    total = mixture_llr(kind_llr, len(scope))
+    best = max(kind_llr, key=kind_llr.get) if kind_llr else None
+    best_fams = per_kind.get(best, {})
     disagreement = (
-        bool(fam_llr) and max(fam_llr.values()) >= disagree and min(fam_llr.values()) <= -disagree
+        bool(best_fams) and max(best_fams.values()) >= disagree and min(best_fams.values()) <= -disagree
     )
     if decisive:
         for f in decisive:
@@ -175,29 +253,40 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
     def moved(f: Finding) -> float:  # what the finding contributed after its family's weight
         return f.llr if f.decisive else weights.get(f.family, 1.0) * f.llr
 
-    # category: the kind of manipulation named by the findings that pushed towards manipulation
-    cat_weight: dict[str, float] = {}
-    for f in findings:
-        if f.applicable and f.category and moved(f) > 0:
-            cat_weight[f.category] = cat_weight.get(f.category, 0.0) + moved(f)
+    if decisive:  # the kind the verified provenance names
+        cat_weight: dict[str, float] = {}
+        for f in decisive:
+            if f.category and moved(f) > 0:
+                cat_weight[f.category] = cat_weight.get(f.category, 0.0) + moved(f)
+        category = max(cat_weight, key=cat_weight.get) if cat_weight else None
+    else:  # the kind of manipulation that explains the evidence best
+        category = best if best in KINDS else None
     # named only when the verdict asserts manipulation: on an inconclusive item a category would
     # read as a finding the evidence does not support
-    category = max(cat_weight, key=cat_weight.get) if cat_weight and verdict in VERDICTS[:2] else None
-    movers = sorted((f for f in findings if f.applicable and abs(moved(f)) > 1e-6), key=lambda f: -abs(moved(f)))
+    asserted = verdict in VERDICTS[:2]
+    category = category if asserted else None
+
+    def counted(f: Finding) -> bool:  # when manipulation is asserted, the reasons are those of its kind
+        if decisive or not asserted or category is None:
+            return True
+        return (f.category if f.category in scope else None) in (category, None)
+
+    movers = sorted((f for f in findings if f.applicable and abs(moved(f)) > 1e-6 and counted(f)),
+                    key=lambda f: -abs(moved(f)))
     reasons = [
         {"method": f.method, "family": f.family, "llr": round(moved(f), 3), **f.explanation} for f in movers[:5]
     ]
     if disagreement:
-        hi = max(fam_llr, key=fam_llr.get)
-        lo = min(fam_llr, key=fam_llr.get)
+        hi = max(best_fams, key=best_fams.get)
+        lo = min(best_fams, key=best_fams.get)
         reasons.insert(0, {
             "method": "fusion.disagreement",
             "family": None,
             "llr": 0.0,
-            "zh": f"证据族相互矛盾：{hi} 指向合成/篡改（LLR {fam_llr[hi]:+.1f}），{lo} 指向原始拍摄"
-                  f"（LLR {fam_llr[lo]:+.1f}），故不下结论",
-            "en": f"evidence families disagree: {hi} points to manipulation (LLR {fam_llr[hi]:+.1f}), "
-                  f"{lo} to a camera original (LLR {fam_llr[lo]:+.1f}); no conclusion is drawn",
+            "zh": f"证据族相互矛盾：{hi} 指向合成/篡改（LLR {best_fams[hi]:+.1f}），{lo} 指向原始拍摄"
+                  f"（LLR {best_fams[lo]:+.1f}），故不下结论",
+            "en": f"evidence families disagree: {hi} points to manipulation (LLR {best_fams[hi]:+.1f}), "
+                  f"{lo} to a camera original (LLR {best_fams[lo]:+.1f}); no conclusion is drawn",
         })
     rates = ((calib.get("band_error_rates_by_media") or {}).get(media_type) or calib.get("band_error_rates", {})).get(verdict)
     return Fused(
@@ -208,6 +297,8 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
         family_llr={k: round(v, 4) for k, v in fam_llr.items()},
         method_llr={k: round(v, 4) for k, v in method_llr.items()},
         method_family=families,
+        method_category=categories,
+        hypothesis_llr={k: round(v, 4) for k, v in kind_llr.items()},
         reasons=reasons,
         band_error_rates=rates,
         prior=prior,

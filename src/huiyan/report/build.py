@@ -780,6 +780,7 @@ class _Ctx:
             rows.append([self.t("total_llr"), f"{float(r.get('llr') or 0.0):+.3f}"])
             rows.append([self.t("posterior"), _fmt_num(r.get("score"), 4)])
             d.add(Table(self.cols("family_cols"), rows, (5.0, 3.0)))
+            self.kind_llrs(r)
             reasons = r.get("reasons") or []
             d.add(Heading(3, self.t("reasons")))
             if not reasons:
@@ -792,6 +793,22 @@ class _Ctx:
                                                                      float(r.get("llr") or 0.0), bands),
                 "fig_llr", 1.0, item=i + 1,
             )
+
+    def kind_llrs(self, r: dict[str, Any]) -> None:
+        """The LLR of each kind of manipulation in scope for the item's media type (the fused LLR is
+        their mixture), and the kinds that could not be examined."""
+        from huiyan.fusion.combine import KINDS, scope_of
+
+        hyp = r.get("hypothesis_llr")
+        if not hyp:  # results written before the mixture fusion, or decisive provenance
+            return
+        kinds = [k for k in KINDS if k in scope_of(r.get("media_type"))]
+        rows = [[category_text(k, self.lang), f"{float(hyp[k]):+.3f}"] for k in kinds if k in hyp]
+        if rows:
+            self.doc.add(Table(self.cols("kind_cols"), rows, (5.0, 3.0)))
+        for k in kinds:
+            if k not in hyp:
+                self.doc.add(Para(self.t("kind_not_examined", kind=category_text(k, self.lang)), "muted"))
 
     # 9 -----------------------------------------------------------------------------------------
     def opinion(self) -> None:

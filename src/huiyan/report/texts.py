@@ -273,20 +273,34 @@ TEXTS: dict[str, dict[str, str]] = {
         "item is not a camera original.",
     },
     "synthesis_intro_max": {
-        "zh": "综合分析以对数似然比相加的方式合并各方法的证据：同一类别内的方法观察相关的证据，彼此不独立，"
+        "zh": "综合分析以对数似然比（LLR）合并各方法的证据。同一类别内的方法观察相关的证据，彼此不独立，"
         "因此类别内只取支持“生成或篡改”最强的一项与支持“原始拍摄”最强的一项相加，并限制在 ±{cap:g} 以内"
-        "（单一类别至多使几率改变约 {odds:.0f} 倍），再跨类别相加；若一个类别强烈支持“生成或篡改”而另一类别强烈"
-        "支持“原始拍摄”，意见为“无法判断”；经密码学验证的来源证据（如有效的 C2PA 声明、解码成功的水印）单独决定结果；"
-        "不适用的方法不计入。先验几率取 1:1，合成 LLR 经逻辑函数换算为“非原始拍摄”的概率。",
-        "en": "The combined analysis adds log-likelihood ratios. Methods of one family look at related "
-        "evidence and are not independent, so within a family only the strongest LLR for manipulation and "
-        "the strongest against are added, capped at ±{cap:g} (one family moves the odds by about {odds:.0f}x "
-        "at most); family LLRs are then added across families. When one family strongly supports "
-        "manipulation and another strongly supports a camera original, the opinion is inconclusive. "
-        "Cryptographically verified provenance (a valid C2PA claim, a decoded watermark) decides on its "
-        "own; methods that did not apply count for nothing. With prior odds of 1:1 the combined LLR is "
-        "turned into a probability that the item is not a camera original.",
+        "（单一类别至多使几率改变约 {odds:.0f} 倍），再跨类别相加。“非原始拍摄”包含几种不同的情形（完全生成、"
+        "人脸篡改、局部编辑），各自预期的证据不同：换脸视频由真实拍摄素材制成，没有生成模型指纹并不说明它未被篡改。"
+        "因此上述相加对每一种情形分别进行，只用指向该情形的方法与不指向特定情形的方法；再以各情形先验相等的混合"
+        "合并（各情形似然比之和除以该媒体类型所检验的情形数；未能检验的情形，例如未检出人脸时的人脸篡改，计为 0）。"
+        "在最能解释证据的情形内，若一个类别强烈支持“生成或篡改”而另一类别强烈支持“原始拍摄”，意见为“无法判断”；"
+        "经密码学验证的来源证据（如有效的 C2PA 声明、解码成功的水印）单独决定结果；不适用的方法不计入。"
+        "先验几率取 1:1，合成 LLR 经逻辑函数换算为“非原始拍摄”的概率。",
+        "en": "The combined analysis works on log-likelihood ratios (LLR). Methods of one family look at "
+        "related evidence and are not independent, so within a family only the strongest LLR for manipulation "
+        "and the strongest against are added, capped at ±{cap:g} (one family moves the odds by about "
+        "{odds:.0f}x at most); family LLRs are then added across families. \"Not a camera original\" covers "
+        "kinds that predict different evidence (fully generated, face manipulated, locally edited): a face "
+        "swap is made from camera footage, so the absence of a generator fingerprint does not clear it. The "
+        "sum is therefore formed for each kind separately, from the methods that point to that kind and "
+        "those that point to none, and the kinds are combined as a mixture with equal prior weight (the sum "
+        "of their likelihood ratios divided by the number of kinds examined for the media type; a kind that "
+        "could not be examined, such as face manipulation when no face was found, counts as 0). When, within "
+        "the kind that explains the evidence best, one family strongly supports manipulation and another a "
+        "camera original, the opinion is inconclusive. Cryptographically verified provenance (a valid C2PA "
+        "claim, a decoded watermark) decides on its own; methods that did not apply count for nothing. With "
+        "prior odds of 1:1 the combined LLR is turned into a probability that the item is not a camera "
+        "original.",
     },
+    "kind_cols": {"zh": "情形|该情形的 LLR", "en": "Kind of manipulation|LLR of that kind"},
+    "kind_not_examined": {"zh": "{kind}：未能检验（无适用的方法，例如未检出人脸）",
+                          "en": "{kind}: not examined (no method applied, e.g. no face found)"},
     "family_weights": {
         "zh": "各类别的 LLR 另乘以在参考数据上样本外拟合的权重（0 至 1）：{weights}。",
         "en": "Each family's LLR is further scaled by a weight in [0, 1] fitted out of sample on the reference "
