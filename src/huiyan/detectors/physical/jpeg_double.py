@@ -167,15 +167,21 @@ def blockiness_phases(gray: np.ndarray) -> np.ndarray:
     return z[:h, :w].reshape(h // 8, 8, w // 8, 8).mean(axis=(0, 2))
 
 
-def _block_coefs(gray: np.ndarray, offset: tuple[int, int], max_blocks: int = MAX_BLOCKS) -> np.ndarray:
+def _block_coefs(gray: np.ndarray, offset: tuple[int, int], max_blocks: int = MAX_BLOCKS,
+                 rgb: np.ndarray | None = None) -> np.ndarray:
     """(n, 8, 8) DCT coefficients of the usable blocks on the grid at `offset`: neither clipped
-    (a pixel at 0 or 255 breaks the lattice) nor flat; at most `max_blocks`, evenly spread."""
+    (a luma at 0 or 255, or with `rgb` any colour channel at 0 or 255: the decoder clipped it and
+    the luma left the lattice) nor flat; at most `max_blocks`, evenly spread."""
     oy, ox = offset
     g = np.asarray(gray[oy:, ox:], np.float32)
     h, w = g.shape[0] // 8 * 8, g.shape[1] // 8 * 8
     b = g[:h, :w].reshape(h // 8, 8, w // 8, 8)
     lo, hi = b.min(axis=(1, 3)), b.max(axis=(1, 3))
-    keep = np.flatnonzero(((lo > 0.5) & (hi < 254.5) & (hi - lo > 1.0)).ravel())
+    ok = (lo > 0.5) & (hi < 254.5) & (hi - lo > 1.0)
+    if rgb is not None:
+        c = rgb[oy : oy + h, ox : ox + w].reshape(h // 8, 8, w // 8, 8, -1)
+        ok &= ~((c == 0) | (c == 255)).any(axis=(1, 3, 4))
+    keep = np.flatnonzero(ok.ravel())
     if keep.size > max_blocks:
         keep = keep[np.linspace(0, keep.size - 1, max_blocks).astype(int)]
     blocks = b.transpose(0, 2, 1, 3).reshape(-1, 8, 8)[keep] - 128.0
@@ -185,7 +191,8 @@ def _block_coefs(gray: np.ndarray, offset: tuple[int, int], max_blocks: int = MA
 def _lattice(x: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each candidate step d: how closely the coefficients with |x| >= d/2 sit on the
     multiples of d (mean of cos(2 pi x / d), 1 = exactly, ~0 = unrelated) and how many there are.
-    Coefficients below d/2 carry no information about d (they would quantise to 0)."""
+    Coefficients below d/2 would quantise to 0 with step d: they say nothing about its lattice
+    (but their number does, see `_step`)."""
     x = x[np.abs(x) >= 0.5]  # zeros say nothing about any step >= 2
     if x.size > MAX_COEFS:
         x = x[np.linspace(0, x.size - 1, MAX_COEFS).astype(int)]
@@ -200,33 +207,99 @@ def _lattice(x: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, n
 
 
-def _accepted(p: np.ndarray, n: np.ndarray, steps: np.ndarray, dc: bool) -> np.ndarray:
-    """Steps on whose lattice the coefficients sit up to the decoder's rounding noise.
-
-    Periodicity p = exp(-2 pi^2 s^2 / d^2) for Gaussian noise s around the multiples of d. Rounding
-    the decoded pixels, the YCbCr -> RGB -> luma round trip and clipped colour channels leave
-    s ~ 0.35-0.9 (AC) and ~1-1.5 (DC), growing with the step; a step is accepted when the implied
-    s is at most max(0.6, 0.08 d) (AC) or max(1.0, 0.09 d) (DC), and p is clearly above the
-    sampling noise of a structureless histogram. An *earlier* compression's steps of a
-    double-compressed image leave s ~ 0.6-1.2 and mostly fail, its last steps pass."""
-    s = np.maximum(1.0, 0.09 * steps) if dc else np.maximum(0.6, 0.08 * steps)
-    floor = np.maximum(0.1, 4.0 / np.sqrt(np.maximum(n, 1)))
-    return np.nan_to_num(p, nan=-1.0) >= np.maximum(np.exp(-2 * np.pi**2 * s**2 / steps**2), floor)
+def _implied_noise(p: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """The Gaussian noise s around the multiples of d that gives periodicity p:
+    p = exp(-2 pi^2 s^2 / d^2); inf where p <= 0 or unknown."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = steps / (2 * np.pi) * np.sqrt(-2 * np.log(np.clip(np.nan_to_num(p, nan=0.0), 1e-9, 1.0)))
+    return np.where(np.nan_to_num(p, nan=0.0) > 0, s, np.inf)
 
 
-def _fit_ijg(accepted: dict, usable: list) -> tuple[int | None, int, int]:
-    """The IJG quality whose table explains most frequencies (step among the accepted ones, or 1
-    where none is); ties go to the coarsest table. Returns (quality, matches, frequencies)."""
+def _floor(n: np.ndarray) -> np.ndarray:
+    """Periodicity a structureless histogram of n values cannot reach by chance (~4 sigma)."""
+    return np.maximum(0.1, 4.0 / np.sqrt(np.maximum(n, 1)))
+
+
+def noise_level(full: dict, steps: np.ndarray) -> float:
+    """The image's lattice noise: median over the AC frequencies of the smallest noise implied by
+    any step that reaches periodicity. Rounding of the decoded pixels, the YCbCr -> RGB -> luma
+    round trip and clipped colour channels give ~0.35-0.7 depending on the image and decoder."""
+    vals = []
+    for pos, (p, n) in full.items():
+        if pos == (0, 0):
+            continue
+        ok = np.nan_to_num(p, nan=-1.0) >= _floor(n)
+        if ok.any():
+            vals.append(float(_implied_noise(p, steps)[ok].min()))
+    return float(np.median(vals)) if vals else 0.6
+
+
+def _accepted(p: np.ndarray, n: np.ndarray, steps: np.ndarray, dc: bool, noise: float) -> np.ndarray:
+    """Steps on whose lattice the coefficients sit up to the image's own noise.
+
+    On blocks without clipped colour channels the noise around the lattice is ~0.3-0.5 (AC) at
+    any step (with clipped blocks it grows to ~1.2 at step 12: they are left out when the RGB
+    pixels are given). A step d is accepted when the noise it implies is at most 1.5 x the
+    expected noise (`_expected_noise`) and its periodicity is above chance. A multiple of the true step scores ~0 or below (odd
+    multiples sit half-way), a divisor passes too; `_step` picks among the accepted ones."""
+    lim = 1.5 * _expected_noise(steps, noise, dc)
+    return (np.nan_to_num(p, nan=-1.0) >= _floor(n)) & (_implied_noise(p, steps) <= lim)
+
+
+def _expected_noise(steps, noise: float, dc: bool):
+    """Noise around an exact lattice on unclipped blocks: the image's noise (at least 0.4) for AC,
+    ~1.2-1.5 measured for DC (at least 2.6 x the AC noise)."""
+    return np.full(np.shape(steps), max(1.2, 2.6 * noise) if dc else max(0.4, noise))
+
+
+def _step(acc: set[int], sig: dict[int, float], cnt: dict[int, int], noise: float, dc: bool) -> int:
+    """The estimated step from the accepted ones (`sig`: the noise each implies, `cnt`: how many
+    coefficients reach half of it): the largest accepted step, unless it is an *earlier*
+    compression's or a multiple of the true one (1 when none is accepted).
+
+    A single compression at step q leaves its coefficients on the multiples of q and so of every
+    divisor of q. After a second compression at q2 the coefficients sit on the multiples of q2
+    and, blurred by up to q2/2 (noise variance + q2^2/12), near those of the first step q1. A step
+    D that is not a multiple of a smaller accepted step e and is blurred by more than half that
+    (variance above expected + e^2/24) is such an earlier step and is passed over; if D is exact,
+    e was a chance acceptance. A multiple D of an accepted e is passed over when fewer than half
+    of the coefficients that reach e/2 reach D/2: the others (e.g. the +-7 of a step of 7 under
+    D = 21) would be zeros of D but are not. Where q1 is a multiple of q2 the coefficients are
+    those of a single compression at q1, and q1 is taken (reading q2 there would give a false
+    DQ trace on every single-compressed image with that step)."""
+    best = 1
+    for d in sorted(acc):
+        exp2 = float(_expected_noise(np.float64(d), noise, dc)) ** 2
+        if all((cnt[d] >= 0.5 * cnt[e]) if d % e == 0 else (sig[d] ** 2 < exp2 + e * e / 24.0)
+               for e in acc if e < d):
+            best = d
+    return best
+
+
+def _fit_ijg(per_freq: dict, usable: list) -> tuple[int | None, int, int]:
+    """The IJG quality whose table equals the per-frequency estimates at most frequencies (the
+    coarsest of equally good ones). Only equality counts: a finer table whose steps merely
+    divide the estimated ones would read a single compression as a double one.
+    Returns (quality, matches, frequencies)."""
     best, best_m = None, -1
     for q in range(1, 101):
         t = ijg_table(q)
-        m = sum(1 for pos in usable if (int(t[pos]) in accepted[pos]) or (t[pos] == 1 and not accepted[pos]))
+        m = sum(1 for pos in usable if int(t[pos]) == per_freq[pos])
         if m > best_m:
             best, best_m = q, m
     return best, best_m, len(usable)
 
 
-def estimate_jpeg_history(gray: np.ndarray) -> dict:
+def _nearest_quality(steps: dict, usable: list) -> int | None:
+    """The IJG quality whose steps are closest (sum of |log ratio|) to the estimated steps > 1;
+    a rough quality for a non-IJG table (used to leave the last compression out of the ghost)."""
+    pos = [p for p in usable if steps[p] > 1]
+    if not pos:
+        return None
+    return min(range(1, 101), key=lambda q: sum(abs(np.log(ijg_table(q)[p] / steps[p])) for p in pos))
+
+
+def estimate_jpeg_history(gray: np.ndarray, rgb: np.ndarray | None = None) -> dict:
     """Whether decoded pixels went through a JPEG compression, on which 8x8 grid, with which steps.
 
     Fan & de Queiroz, "Identification of bitmap compression history: JPEG detection and quantizer
@@ -237,12 +310,13 @@ def estimate_jpeg_history(gray: np.ndarray) -> dict:
     2. steps: on that grid, the 8x8 DCT coefficients of a decoded JPEG sit on the multiples of
        the quantisation step of their frequency, up to rounding noise. For each of the 15 lowest
        frequencies and each candidate step d = 2..64 the periodicity mean cos(2 pi c / d) over the
-       coefficients |c| >= d/2 says how closely they sit on the multiples of d (the paper's
-       maximum-likelihood fit of the step, in a form that needs no noise model fitted); the
-       largest step that passes is the estimate, 1 where none passes (step 1, or no compression);
-    3. table: when one IJG (libjpeg) scaled table explains >= 80 % of the frequencies it is taken
-       (this also picks the *last* compression's steps of a double-compressed image, whose
-       coefficients also sit near the first one's multiples); otherwise the per-frequency steps.
+       coefficients |c| >= d/2 says how closely they sit on the multiples of d (in place of the
+       paper's maximum-likelihood fit of the step); the steps whose implied noise is within the
+       image's own noise level pass (`_accepted`), and the largest that is a multiple of every
+       smaller passing one is the estimate (`_step`), 1 where none passes (step 1, or none);
+    3. table: when one IJG (libjpeg) scaled table equals the estimates at >= 80 % of the
+       frequencies it is taken (it also fills the other 49 steps); otherwise the per-frequency
+       steps, with the nearest IJG quality as a rough quality.
     Of the four grid candidates, the one with the strongest lattice is kept; confidence is the
     mean over the 15 frequencies of the periodicity at the estimated step minus the same at the
     grid shifted by (4, 4) (a null: no lattice there), in [0, 1].
@@ -257,6 +331,7 @@ def estimate_jpeg_history(gray: np.ndarray) -> dict:
     ch, cw = min(h0, CROP + 8) // 8 * 8, min(w0, CROP + 8) // 8 * 8
     y0, x0 = (h0 - ch) // 2 // 8 * 8, (w0 - cw) // 2 // 8 * 8
     crop = g[y0 : y0 + ch, x0 : x0 + cw]
+    rgbc = None if rgb is None else np.asarray(rgb)[y0 : y0 + ch, x0 : x0 + cw]
     if min(crop.shape) < 24:  # fewer than two blocks plus a shift on an axis: nothing to measure
         return {"grid_offset": [0, 0], "blockiness": None, "grid_candidates": {}, "confidence": 0.0,
                 "steps": None, "ijg_quality": None, "table_source": None, "blocks": 0, "table": None}
@@ -272,7 +347,7 @@ def estimate_jpeg_history(gray: np.ndarray) -> dict:
     steps = np.arange(2, MAX_STEP + 1)
 
     def lattice_at(off, positions, max_blocks):
-        c = _block_coefs(crop, off, max_blocks)
+        c = _block_coefs(crop, off, max_blocks, rgbc)
         if c.shape[0] < MIN_COEFS:
             return None, c
         return {pos: _lattice(c[:, pos[0], pos[1]], steps) for pos in positions}, c
@@ -280,10 +355,13 @@ def estimate_jpeg_history(gray: np.ndarray) -> dict:
     def strength(res):
         if res is None:
             return 0.0
-        vals = []
+        vals, noise = [], noise_level(res, steps)
         for pos, (p, n) in res.items():
-            ok = _accepted(p, n, steps, pos == (0, 0))
-            vals.append(float(p[np.flatnonzero(ok)[-1]]) if ok.any() else 0.0)
+            ok = _accepted(p, n, steps, pos == (0, 0), noise)
+            sig = _implied_noise(p, steps)
+            d = _step({int(d) for d in steps[ok]}, {int(d): float(sig[d - 2]) for d in steps[ok]},
+                      {int(d): int(n[d - 2]) for d in steps[ok]}, noise, pos == (0, 0))
+            vals.append(float(p[d - 2]) if d > 1 else 0.0)
         return float(np.mean(vals))
 
     # pick the grid among the candidates on a few frequencies and fewer blocks
@@ -297,14 +375,16 @@ def estimate_jpeg_history(gray: np.ndarray) -> dict:
     if full is None:
         out.update(confidence=0.0, steps=None, ijg_quality=None, table_source=None, blocks=0, table=None)
         return out
-    accepted, per_freq, usable = {}, {}, []
+    per_freq, usable = {}, []
+    noise = noise_level(full, steps)
     for pos, (p, n) in full.items():
-        ok = _accepted(p, n, steps, pos == (0, 0))
-        accepted[pos] = {int(d) for d in steps[ok]}
-        per_freq[pos] = int(steps[np.flatnonzero(ok)[-1]]) if ok.any() else 1
+        ok = _accepted(p, n, steps, pos == (0, 0), noise)
+        sig = _implied_noise(p, steps)
+        per_freq[pos] = _step({int(d) for d in steps[ok]}, {int(d): float(sig[d - 2]) for d in steps[ok]},
+                              {int(d): int(n[d - 2]) for d in steps[ok]}, noise, pos == (0, 0))
         if np.nanmax(n) >= MIN_COEFS:
             usable.append(pos)
-    q, m, k = _fit_ijg(accepted, usable)
+    q, m, k = _fit_ijg(per_freq, usable)
     ijg = q is not None and k >= 5 and m >= 0.8 * k and any(per_freq[p] > 1 for p in usable)
     if ijg:
         t = ijg_table(q)
@@ -315,7 +395,7 @@ def estimate_jpeg_history(gray: np.ndarray) -> dict:
     else:
         est, quality = dict(per_freq), None
     # confidence: periodicity at the estimated steps, aligned grid minus the (4, 4)-shifted null
-    null = _block_coefs(crop, ((off[0] + 4) % 8, (off[1] + 4) % 8), MAX_BLOCKS)
+    null = _block_coefs(crop, ((off[0] + 4) % 8, (off[1] + 4) % 8), MAX_BLOCKS, rgbc)
     gains, lat = [], {}
     for pos in EST_POSITIONS:
         d = est[pos]
@@ -336,11 +416,13 @@ def estimate_jpeg_history(gray: np.ndarray) -> dict:
         table[p] = d
     out.update(
         confidence=round(float(np.mean(gains)), 4),
+        quality_nearest=quality if ijg else _nearest_quality(est, usable),
         steps={f"{u}{v}": int(d) for (u, v), d in est.items()},
         lattice={f"{u}{v}": v2 for (u, v), v2 in lat.items()},
         ijg_quality=quality,
         ijg_match=f"{m}/{k}",
         table_source="ijg_fit" if ijg else "per_frequency",
+        lattice_noise=round(noise, 3),
         blocks=int(c_full.shape[0]),
         table=table.tolist(),
     )
@@ -361,7 +443,7 @@ def compression_history(item) -> dict[str, float | int | None]:
 
 def pixel_estimate(item) -> dict:
     """`estimate_jpeg_history` of the item's luma, computed once per item."""
-    return R.cached(item, "jpeg_pixel_estimate", lambda: estimate_jpeg_history(item.gray))
+    return R.cached(item, "jpeg_pixel_estimate", lambda: estimate_jpeg_history(item.gray, item.pixels))
 
 
 def compression_history_from_pixels(item) -> dict:
@@ -370,7 +452,7 @@ def compression_history_from_pixels(item) -> dict:
     est = pixel_estimate(item)
     oy, ox = est["grid_offset"]
     qt = np.array(est["table"], np.float32)
-    d = _measurements(item.gray[oy:, ox:], qt, est["ijg_quality"])
+    d = _measurements(item.gray[oy:, ox:], qt, est["ijg_quality"] or est["quality_nearest"])
     d["table_source"] = "estimated from pixels"
     d["pixel_estimate"] = {k: v for k, v in est.items() if k != "table"}
     return d
