@@ -40,12 +40,13 @@ Score (higher = more evidence of a second compression): sum of the three normali
 Failure cases: the same quality used twice (no DQ trace), second quality much lower than the first
 (the first is erased), resizing between compressions, very small or flat images (too few non-zero
 coefficients), chroma-only edits. Pixel route in addition: a last compression at quality >= ~96
-(steps of 1 leave no lattice: not applicable); any resize, rotation or filtering after the last
-compression (the lattice is gone: not applicable); a step of 1 whose coefficients also sit on an
-earlier compression's coarser lattice is read as that coarser step (the DQ measure then sees
-the earlier compression's steps at that frequency); a non-IJG table (cameras, Photoshop) is
-estimated frequency by frequency and, after a double compression, may give an earlier step
-where it is a multiple of the last one (a weaker DQ trace).
+(steps of 1 leave no lattice: not applicable; 10 of the 110 development JPEGs, 8 at 96-97); any resize, rotation
+or filtering after the last compression (the lattice is gone: not applicable); where an earlier
+step is a multiple of the last one (always so when the last step is 1) the coefficients are
+exactly those of a single compression at the earlier step, and that is what is read: no DQ trace
+at those frequencies (the price of no false trace on single compressions); images that are
+mostly flat, graphics or clipped (few usable coefficients: steps of sparse frequencies can be
+read as multiples); a table that is not IJG-scaled is estimated frequency by frequency.
 """
 
 from __future__ import annotations
@@ -321,9 +322,11 @@ def estimate_jpeg_history(gray: np.ndarray, rgb: np.ndarray | None = None) -> di
     mean over the 15 frequencies of the periodicity at the estimated step minus the same at the
     grid shifted by (4, 4) (a null: no lattice there), in [0, 1].
 
-    Works on the existing centre crop (<= 768 x 768, at most MAX_BLOCKS blocks), ~0.1-0.2 s.
-    Fails (low confidence) for: quality >= ~96 (steps of 1 leave no lattice), a resize, rotation
-    or strong filtering after the compression, images mostly flat or clipped, chroma-only edits.
+    `rgb` (the decoded pixels, optional) lets blocks with a clipped colour channel be left out.
+    Works on the existing centre crop (<= 768 x 768, at most MAX_BLOCKS blocks), ~0.1-0.2 s
+    whatever the image size. Fails (low confidence) for: quality >= ~96 (steps of 1 leave no
+    lattice), a resize, rotation or strong filtering after the compression, images mostly flat or
+    clipped. Reads an earlier compression's step where it is a multiple of the last (`_step`).
     """
     g = np.asarray(gray, np.float32)
     h0, w0 = g.shape
