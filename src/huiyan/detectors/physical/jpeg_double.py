@@ -306,15 +306,17 @@ def estimate_jpeg_history(gray: np.ndarray, rgb: np.ndarray | None = None) -> di
     Fan & de Queiroz, "Identification of bitmap compression history: JPEG detection and quantizer
     estimation", IEEE TIP 12(2), 2003, doi:10.1109/TIP.2002.807361:
     1. grid: JPEG blocking raises the cross difference |A - B - C + D| of 2x2 windows straddling a
-       block boundary (their Z'' vs Z' statistic); the row and column phases with the strongest
-       blocking give the grid offset (two candidates per axis are kept);
+       block boundary (their Z'' vs Z' measure, here as its mean per 8x8 phase rather than a
+       comparison of histograms); the row and column phases with the strongest blocking give the
+       grid offset (two candidates per axis are kept);
     2. steps: on that grid, the 8x8 DCT coefficients of a decoded JPEG sit on the multiples of
        the quantisation step of their frequency, up to rounding noise. For each of the 15 lowest
        frequencies and each candidate step d = 2..64 the periodicity mean cos(2 pi c / d) over the
        coefficients |c| >= d/2 says how closely they sit on the multiples of d (in place of the
        paper's maximum-likelihood fit of the step); the steps whose implied noise is within the
-       image's own noise level pass (`_accepted`), and the largest that is a multiple of every
-       smaller passing one is the estimate (`_step`), 1 where none passes (step 1, or none);
+       image's own noise level pass (`_accepted`), and the largest passing step that is neither
+       blurred (an earlier compression) nor refuted as a multiple of a smaller one is the
+       estimate (`_step`), 1 where none passes (step 1, or no compression);
     3. table: when one IJG (libjpeg) scaled table equals the estimates at >= 80 % of the
        frequencies it is taken (it also fills the other 49 steps); otherwise the per-frequency
        steps, with the nearest IJG quality as a rough quality.
