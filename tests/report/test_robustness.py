@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ def _doc(lang: str = "zh", extra: str = "") -> Document:
                    footer="TEST-001")
     doc.add(Heading(1, t("sec_preservation", lang)), Para("检材 photo.png 已固定保全。" + extra),
             KeyValues([("SHA-256", "ab" * 32)]),
-            Table(["项目", "内容"], [[t("app_font", lang), t("font_note", lang)]]))
+            Table(["项目", "内容"], [[t("app_font", lang), t("font_note", lang)]], row_keys={"font": 0}))
     return doc
 
 
@@ -103,6 +104,52 @@ def test_html_font_failure_is_visible_logged_and_the_appendix_corrected(monkeypa
     # and the log says it too
     warnings = [r for r in caplog.records if r.name == "huiyan.report" and r.levelno == logging.WARNING]
     assert warnings and err in warnings[0].getMessage()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("broken", [False, True], ids=["embedded", "font-missing"])
+def test_html_font_status_comes_from_the_document_not_from_matching_text(monkeypatch, tmp_path, lang, broken):
+    """The appendix row the builder names "font" is restated, and only that row: a cell elsewhere that
+    happens to hold the same words (here a case field quoting it, in a KeyValues and in a table) stays
+    as written. Replacing text in the rendered page, as before, rewrote those cells as well."""
+    from huiyan.report.html import render_html
+
+    if broken:
+        _break_font_path(monkeypatch, tmp_path)
+    doc = _doc(lang)
+    quoted = t("font_note", lang)
+    doc.blocks.insert(1, Table(["field", "value"], [["note", quoted]]))
+    doc.add(KeyValues([("remark", quoted)]))
+    body = render_html(doc).decode("utf-8").split("</style>")[1]
+    sections = body.split("<section>")
+    assert len(sections) == 2  # the notice sits before the first section, under the title
+    notices = re.findall(r'<p class="font-notice"[^>]*>.*?</p>', body)
+    if broken:
+        assert len(notices) == (2 if lang == "zh" else 1)  # the report language, then English
+        assert sum("could not be embedded" in n for n in notices) == 1
+        if lang == "zh":
+            assert sum("未能嵌入" in n for n in notices) == 1
+        assert all(n in sections[0] for n in notices)
+        assert body.count(t("font_not_embedded", lang)) == 1
+        assert body.count(f"<td>{quoted}</td>") == 2  # the quoting cells, unchanged
+        row = f"<td>{t('app_font', lang)}</td><td>{t('font_not_embedded', lang)}</td>"
+        assert row in body
+    else:
+        assert notices == []
+        assert t("font_not_embedded", lang) not in body
+        assert body.count(f"<td>{quoted}</td>") == 3
+    # the document handed in is not changed by rendering
+    assert doc.blocks[0] == Heading(1, t("sec_preservation", lang))
+
+
+def test_builder_names_the_appendix_font_row():
+    from huiyan.report.build import ReportInput, build_document
+
+    doc = build_document(ReportInput(results=[], lang="en", generated_at=FIXED))
+    tables = [b for b in doc.blocks if isinstance(b, Table) and "font" in b.row_keys]
+    assert len(tables) == 1
+    row = tables[0].rows[tables[0].row_keys["font"]]
+    assert row == [t("app_font", "en"), t("font_note", "en")]
 
 
 def test_html_without_font_on_request_is_not_a_failure(caplog):

@@ -894,7 +894,7 @@ class _Ctx:
             [self.t("app_calibration"), _calibration_version(self.calib) or self.t("app_no_calibration")],
             [self.t("app_font"), self.t("font_note")],
         ]
-        d.add(Table(self.cols("appendix_cols"), rows, (2.2, 7.0)))
+        d.add(Table(self.cols("appendix_cols"), rows, (2.2, 7.0), row_keys={"font": len(rows) - 1}))
         d.add(Heading(2, self.t("app_methods")))
         rows2 = [[m, family_text(c.family, self.lang), c.version, ", ".join(c.media_types)]
                  for m, c in sorted(self.classes.items())]

@@ -19,7 +19,7 @@ class Heading:
 @dataclass
 class Para:
     text: str
-    style: str = "body"  # body | muted | alert | ok
+    style: str = "body"  # body | muted | alert | ok | strong | font-notice (HTML: the font could not be embedded)
 
 
 @dataclass
@@ -32,6 +32,9 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     widths: tuple[float, ...] | None = None  # relative column widths
+    # rows a renderer may have to restate, by name -> row index (e.g. "font": the appendix row that
+    # says how the report font is embedded; the HTML renderer rewrites it when it cannot embed it)
+    row_keys: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -5,9 +5,10 @@ subset to the characters the report uses and inlined as a WOFF font, so the page
 glyphs as the PDF on a machine without CJK fonts and needs no network.
 
 If the font cannot be subset (the font package is missing, the file is damaged, fontTools fails),
-the page is still written, but never silently: a warning is logged on `huiyan.report`, a notice in
-the report's language (and in English, which the reader's own fonts can always show) stands under
-the title with the error, and the appendix no longer claims the font is embedded. Characters the
+the page is still written, but never silently: a warning is logged on `huiyan.report`, and the
+document itself is restated before it is rendered (`with_font_failure`): a notice paragraph in the
+report's language (and in English, which the reader's own fonts can always show) stands under the
+title with the error, and the appendix row the builder names "font" says the font is not embedded. Characters the
 font has no glyph for are listed in a note under the title (the browser draws them with the
 reader's fonts, or as boxes).
 """
@@ -15,6 +16,7 @@ reader's fonts, or as boxes).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 import logging
@@ -76,23 +78,63 @@ def font_face(text: str) -> tuple[str, list[int]]:
             f"src: url(data:font/woff;base64,{data}) format('woff'); }}\n"), missing
 
 
-def _font_notice(lang: str, err: str) -> str:
-    """The visible notice that the font is not embedded: the report's language, then English."""
-    texts = [t("font_failed", lang, err=err)]
-    if lang != "en":
-        texts.append(t("font_failed", "en", err=err))
-    return "".join(f'<p class="font-notice" role="alert">{html.escape(x)}</p>' for x in texts)
+def _text(doc: Document) -> str:
+    """Every character the page shows (what the font subset must cover)."""
+    seen = [doc.title, doc.subtitle, doc.footer]
+    for b in doc.blocks:
+        if isinstance(b, Heading | Para):
+            seen.append(b.text)
+        elif isinstance(b, KeyValues):
+            seen.extend(k + v for k, v in b.rows)
+        elif isinstance(b, Table):
+            seen.extend(b.header)
+            seen.extend("".join(map(str, r)) for r in b.rows)
+        elif isinstance(b, Figure):
+            seen.append(b.caption)
+    return "".join(seen)
+
+
+def with_font_failure(doc: Document, err: str) -> Document:
+    """A copy of `doc` that says the report font could not be embedded: a notice before the first
+    section, in the report's language and then in English (which the reader's own fonts can always
+    show), and the appendix row named "font" restated as not embedded."""
+    notices = [Para(t("font_failed", doc.lang, err=err), "font-notice")]
+    if doc.lang != "en":
+        notices.append(Para(t("font_failed", "en", err=err), "font-notice"))
+    blocks = []
+    for b in doc.blocks:
+        if isinstance(b, Table) and "font" in b.row_keys:
+            i = b.row_keys["font"]
+            rows = [list(r) for r in b.rows]
+            rows[i] = [*rows[i][:-1], t("font_not_embedded", doc.lang)]
+            b = dataclasses.replace(b, rows=rows)
+        blocks.append(b)
+    return dataclasses.replace(doc, blocks=notices + blocks)
 
 
 def render_html(doc: Document, *, embed_font: bool = True) -> bytes:
     e = html.escape
+    font_css = ""
+    if embed_font:
+        # the note on missing glyphs is added after subsetting: its characters are always in the subset
+        text = _text(doc) + t("glyphs_fallback", doc.lang, chars="U+0123456789ABCDEF, ")
+        try:
+            font_css, missing = font_face(text)
+        except Exception as exc:  # the page is still useful, but the reader must be told
+            err = f"{type(exc).__name__}: {exc}"
+            log.warning("HTML report: the Noto Sans CJK SC font could not be embedded (%s); Chinese text "
+                        "depends on the reader's installed fonts and may show as empty boxes", err)
+            doc = with_font_failure(doc, err)
+        else:
+            if missing:
+                codes = ", ".join(f"U+{c:04X}" for c in missing)
+                log.warning("HTML report: the embedded font has no glyph for %s; the reader's fonts draw them", codes)
+                doc = dataclasses.replace(doc, blocks=[Para(t("glyphs_fallback", doc.lang, chars=codes), "muted"),
+                                                       *doc.blocks])
     parts: list[str] = []
-    # the note on missing glyphs is written after subsetting: its characters are always in the subset
-    text_seen: list[str] = [doc.title, doc.subtitle, doc.footer, t("glyphs_fallback", doc.lang, chars="U+0123456789ABCDEF, ")]
     in_section = False
     for b in doc.blocks:
         if isinstance(b, Heading):
-            text_seen.append(b.text)
             if b.level == 1:
                 if in_section:
                     parts.append("</section>")
@@ -102,49 +144,29 @@ def render_html(doc: Document, *, embed_font: bool = True) -> bytes:
             parts.append(f"<{tag}>{e(b.text)}</{tag}>")
         elif isinstance(b, Para):
             if b.text:
-                text_seen.append(b.text)
-                parts.append(f'<p class="{e(b.style)}">{e(b.text)}</p>')
+                role = ' role="alert"' if b.style == "font-notice" else ""
+                parts.append(f'<p class="{e(b.style)}"{role}>{e(b.text)}</p>')
         elif isinstance(b, KeyValues):
             rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in b.rows)
-            text_seen.extend(k + v for k, v in b.rows)
             parts.append(f'<table class="kv">{rows}</table>')
         elif isinstance(b, Table):
             head = "".join(f"<th>{e(h)}</th>" for h in b.header)
             body = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in r) + "</tr>" for r in b.rows)
-            text_seen.extend(b.header)
-            text_seen.extend("".join(map(str, r)) for r in b.rows)
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         elif isinstance(b, Figure):
-            text_seen.append(b.caption)
             data = base64.b64encode(b.data).decode("ascii")
             style = f' style="width:{round(100 * b.width)}%"' if b.width < 1 else ""
             parts.append(f'<figure><img{style} alt="{e(b.caption[:80])}" src="data:{b.mime};base64,{data}">'
                          f"<figcaption>{e(b.caption)}</figcaption></figure>")
     if in_section:
         parts.append("</section>")
-    font_css, notice = "", ""
-    if embed_font:
-        try:
-            font_css, missing = font_face("".join(text_seen))
-            if missing:
-                codes = ", ".join(f"U+{c:04X}" for c in missing)
-                log.warning("HTML report: the embedded font has no glyph for %s; the reader's fonts draw them", codes)
-                notice = f'<p class="muted">{html.escape(t("glyphs_fallback", doc.lang, chars=codes))}</p>'
-        except Exception as exc:  # the page is still useful, but the reader must be told
-            err = f"{type(exc).__name__}: {exc}"
-            log.warning("HTML report: the Noto Sans CJK SC font could not be embedded (%s); Chinese text "
-                        "depends on the reader's installed fonts and may show as empty boxes", err)
-            notice = _font_notice(doc.lang, err)
-            stale = html.escape(t("font_note", doc.lang))
-            parts = [p.replace(f"<td>{stale}</td>", f"<td>{html.escape(t('font_not_embedded', doc.lang))}</td>")
-                     for p in parts]
     lang = "zh-CN" if doc.lang == "zh" else "en"
     page = (
         "<!DOCTYPE html>\n"
         f'<html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta name="generator" content="huiyan {e(__version__)}">'
         f"<title>{e(doc.title)}</title><style>{font_css}{CSS}</style></head><body>"
-        f'<h1 class="title">{e(doc.title)}</h1><p class="subtitle">{e(doc.subtitle)}</p>{notice}'
+        f'<h1 class="title">{e(doc.title)}</h1><p class="subtitle">{e(doc.subtitle)}</p>'
         + "\n".join(parts)
         + f"<footer>{e(doc.footer)}</footer></body></html>\n"
     )
