@@ -868,6 +868,9 @@ class _Ctx:
                    and not calibration_entry(self.calib, f["method"], r.get("media_type"))]
             if unc:
                 parts.append(self.t("limit_uncal", k=len(unc), methods=", ".join(unc)))
+            if r.get("media_type") not in ("image", "video"):
+                # no kind table, no per-media bands, rates or method maps apply to it: say so
+                parts.append(self.t("limit_no_media"))
             if r.get("errors"):
                 parts.append(self.t("limit_err", err="; ".join(r["errors"])))
             if parts:

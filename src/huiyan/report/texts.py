@@ -404,6 +404,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "limit_item": {"zh": "检材 {n}：{text}", "en": "Item {n}: {text}"},
     "limit_na": {"zh": "{k} 个方法不适用（{methods}）", "en": "{k} method(s) did not apply ({methods})"},
     "limit_uncal": {"zh": "{k} 个适用方法未校准（{methods}）", "en": "{k} applicable method(s) are uncalibrated ({methods})"},
+    "limit_no_media": {
+        "zh": "结果未记明该检材是图像还是视频，因此不给出按其媒体类型实测的各类篡改检出率与错误率"
+              "（文中如给出等级界限与错误率，为图像与视频合并的数值）",
+        "en": "the results do not say whether this item is an image or a video, so no detection or error rates "
+              "measured for its media type are given for it (grade limits and rates, where shown, are pooled "
+              "over images and videos)",
+    },
     "limit_err": {"zh": "处理中出现错误：{err}", "en": "errors during processing: {err}"},
     # appendix -----------------------------------------------------------------------------
     "appendix_cols": {"zh": "项目|值", "en": "Item|Value"},
