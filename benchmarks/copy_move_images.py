@@ -31,13 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
+from huiyan.media.color import luma
+
 HERE = Path(__file__).resolve().parent
 CACHE = HERE.parent / "out" / "copymove"
-
-
-def _gray(rgb: np.ndarray) -> np.ndarray:
-    p = rgb.astype(np.float32)
-    return 0.299 * p[..., 0] + 0.587 * p[..., 1] + 0.114 * p[..., 2]
 
 
 def _summary(res: dict) -> dict:
@@ -63,7 +60,7 @@ def _summary(res: dict) -> dict:
 def analyse_rgb(rgb: np.ndarray) -> dict | None:
     from huiyan.detectors.physical import copy_move as C
 
-    g = _gray(rgb)
+    g = luma(rgb)
     if C.not_applicable_reason(g) is not None:  # the detector's own rule
         return None
     res = C.analyse(g)

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from huiyan.media.color import luma
+
 # A face smaller than this (box side, full-resolution pixels) carries no usable eye or skin detail.
 MIN_FACE_SIDE = 64
 # Physiological methods need at least this many seconds of consecutive frames.
@@ -26,9 +28,8 @@ MIN_TRACK_SECONDS = {"rppg": 4.0, "blink": 3.0, "pose": 1.0, "identity": 1.0}
 
 
 def gray(rgb: np.ndarray) -> np.ndarray:
-    """ITU-R BT.601 luma, float32."""
-    f = rgb.astype(np.float32)
-    return 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
+    """ITU-R BT.601 luma, float32 (`huiyan.media.color.luma`)."""
+    return luma(rgb)
 
 
 def noise_residual(g: np.ndarray) -> np.ndarray:

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from huiyan.media.color import luma
+
 PATCH = 64  # patch side in pixels
 MIN_SIDE = 96  # below this the image is too small to sample several distinct patches
 FLAT_STD = 2.0  # luma standard deviation (0-255) under which a patch counts as flat
-
-
-def luma(rgb: np.ndarray) -> np.ndarray:
-    """ITU-R BT.601 luma as float32."""
-    p = rgb.astype(np.float32)
-    return 0.299 * p[..., 0] + 0.587 * p[..., 1] + 0.114 * p[..., 2]
 
 
 def grid_positions(h: int, w: int, n: int, patch: int = PATCH) -> list[tuple[int, int]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from huiyan.media.color import luma
 from huiyan.media.probe import MediaError, Probe, sniff
 
 
@@ -71,8 +72,7 @@ class Item:
         out = np.empty(px.shape[:2], np.float32)
         step = max(1, (1 << 22) // max(1, px.shape[1]))  # ~4 M pixels per strip
         for y in range(0, px.shape[0], step):
-            p = px[y : y + step].astype(np.float32)
-            out[y : y + step] = 0.299 * p[..., 0] + 0.587 * p[..., 1] + 0.114 * p[..., 2]
+            out[y : y + step] = luma(px[y : y + step])
         return out
 
     # video ---------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from huiyan.media.color import BT601_WEIGHTS
 from huiyan.media.probe import MediaError
 
 
@@ -384,7 +385,7 @@ class _StatsRecorder:
             self.truncated = True
             return
         small = _to_small(fr, 32, 18, "rgb24").astype(np.float32)
-        gray = small @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        gray = small @ np.array(BT601_WEIGHTS, dtype=np.float32)
         self.times.append(t)
         self.means.append(tuple(small.reshape(-1, 3).mean(0)))
         self.diffs.append(float(np.abs(gray - self.prev).mean()) if self.prev is not None else np.nan)

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from huiyan.media.color import luma
+
 DPI = 110
 FAMILY_COLOURS = {
     "provenance": "#4c72b0",
@@ -288,8 +290,7 @@ def centre_crop(a: np.ndarray, side: int) -> np.ndarray:
 
 def residual_figure(rgb: np.ndarray, crop: int = 768) -> tuple[bytes, tuple[int, int]]:
     """Noise residual and its spectrum on the central crop at the original resolution."""
-    c = centre_crop(rgb, crop).astype(np.float32)
-    gray = 0.299 * c[..., 0] + 0.587 * c[..., 1] + 0.114 * c[..., 2]
+    gray = luma(centre_crop(rgb, crop))
     res = noise_residual(gray)
     spec = residual_spectrum(res)
     s = float(res.std()) or 1.0

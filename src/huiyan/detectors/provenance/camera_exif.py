@@ -47,6 +47,7 @@ from huiyan.detectors.provenance._util import (
     xmp_history,
     xmp_values,
 )
+from huiyan.media.color import luma
 
 _CAPTURE_FIELDS = ("ExposureTime", "FNumber", "ISOSpeedRatings", "PhotographicSensitivity", "FocalLength",
                    "ExposureProgram", "MeteringMode", "Flash", "ShutterSpeedValue", "ApertureValue")
@@ -158,11 +159,6 @@ def exif_thumbnail(exif_raw: bytes | None) -> bytes | None:
     return data if data[:2] == b"\xff\xd8" and len(data) == n else None
 
 
-def _luma(rgb: np.ndarray) -> np.ndarray:
-    rgb = rgb.astype(np.float32)
-    return 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
-
-
 def _corr(a: np.ndarray, b: np.ndarray) -> float | None:
     a, b = a - a.mean(), b - b.mean()
     den = float(np.sqrt((a * a).sum() * (b * b).sum()))
@@ -182,7 +178,7 @@ def thumbnail_agreement(thumb_jpeg: bytes, pixels: np.ndarray) -> dict:
     from PIL import Image
 
     with Image.open(io.BytesIO(thumb_jpeg)) as im:
-        t_full = _luma(np.asarray(im.convert("RGB")))
+        t_full = luma(np.asarray(im.convert("RGB")))
     th, tw = t_full.shape
     r0, r1, c0, c1 = 0, th, 0, tw
 
@@ -200,7 +196,7 @@ def thumbnail_agreement(thumb_jpeg: bytes, pixels: np.ndarray) -> dict:
     h, w = pixels.shape[:2]
     img_aspect = w / h
     step = max(1, min(h // (4 * th), w // (4 * tw)))
-    base = _luma(np.ascontiguousarray(pixels[::step, ::step]))
+    base = luma(np.ascontiguousarray(pixels[::step, ::step]))
     out: dict = {"thumb_size": [tw, th], "image_aspect": round(img_aspect, 3), "correlation": None,
                  "aspect_mismatch": True, "crop_match": None}
     for t in (t_full, t_full[r0:r1, c0:c1]):

@@ -19,6 +19,7 @@ import numpy as np
 
 from huiyan.detectors._video import squash
 from huiyan.detectors.base import Detector, register
+from huiyan.media.color import BT601_WEIGHTS
 
 
 def frame_jumps(x: np.ndarray) -> np.ndarray:
@@ -35,7 +36,7 @@ def trimmed_mean(v: np.ndarray, drop: float = 0.1) -> float:
 
 def flicker_levels(rgb_means: np.ndarray) -> tuple[float, float]:
     """(luma flicker in grey levels, chroma flicker in per-mille of the channel ratio)."""
-    y = rgb_means @ np.array([0.299, 0.587, 0.114])
+    y = rgb_means @ np.array(BT601_WEIGHTS)
     s = rgb_means.sum(1) + 1e-6
     chroma = np.stack([rgb_means[:, 0] / s, rgb_means[:, 2] / s], 1) * 1000
     luma = trimmed_mean(frame_jumps(y))
