@@ -43,9 +43,21 @@ def prepared(src: Path, sha256: str, protocol: str, cache: Path) -> Path:
     return prepare(src, sha256, "video", protocol, cache)
 
 
+def cache_key(protocol: str, relative_path: str) -> str:
+    """Key of a clip's scores in scores.json; a protocol whose transform changed since version 1
+    (`huiyan.bench.protocols.TRANSFORM_VERSIONS`) keys them apart, so old copies' scores are not reused."""
+    from huiyan.bench.protocols import transform_version
+
+    v = transform_version(protocol)
+    return f"{protocol}{f'.v{v}' if v > 1 else ''}:{relative_path}"
+
+
 def harness_scores(raw: Path, protocol: str, versions: dict[str, str]) -> dict[str, dict[str, float | None]]:
     """Scores the harness already computed (out/bench/raw/videos_<protocol>.jsonl) for methods whose
-    version is unchanged, keyed by relative path: they need not be computed again."""
+    version is unchanged, on a copy made by the current transform, keyed by relative path: they need
+    not be computed again."""
+    from huiyan.bench.protocols import transform_version
+
     p = raw / f"videos_{protocol}.jsonl"
     out: dict[str, dict[str, float | None]] = {}
     if not p.exists():
@@ -55,7 +67,7 @@ def harness_scores(raw: Path, protocol: str, versions: dict[str, str]) -> dict[s
             r = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if r.get("errors"):
+        if r.get("errors") or r.get("transform_version", 1) != transform_version(protocol):
             continue
         out[r["relative_path"]] = {
             f["method"]: (f["score"] if f["applicable"] else None)
@@ -200,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     versions = video_methods()
     vkey = {m: f"{m}@{v}" for m, v in versions.items()}
-    cache_p = work / "scores.json"  # {"<protocol>:<path>": {"<method>@<version>": score}}
+    cache_p = work / "scores.json"  # {cache_key(protocol, path): {"<method>@<version>": score}}
     cache = json.loads(cache_p.read_text()) if cache_p.exists() else {}
     results: dict[str, list[dict]] = {"delivered": [], "reencoded": []}
     from_harness = {p: harness_scores(Path(a.harness) / "raw", p, versions) for p in results}
@@ -208,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     for i, row in enumerate(manifest):
         src = vdir / row["relative_path"]
         for proto in results:
-            key = f"{proto}:{row['relative_path']}"
+            key = cache_key(proto, row["relative_path"])
             have = cache.setdefault(key, {})
             for m, s in from_harness[proto].get(row["relative_path"], {}).items():
                 have.setdefault(vkey[m], s)

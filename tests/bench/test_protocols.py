@@ -63,3 +63,82 @@ def test_in_memory_protocol_matches_the_files(tmp_path):
     assert not np.array_equal(protocol_pixels(rgb, "laundered"), rgb)  # lossy
     with pytest.raises(ValueError):
         protocol_pixels(rgb, "reencoded")
+
+
+def _textured_gif(path, n=24, w=96, h=64):
+    """A moving random texture: enough motion and detail for the encoder's decisions to matter."""
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 256, (h + 40, w + 80, 3), dtype=np.uint8)
+    frames = [Image.fromarray(base[i: i + h, 3 * i: 3 * i + w]) for i in range(n)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=40, loop=0)
+    return path
+
+
+def test_reencode_gives_the_same_bytes_twice_in_one_encoder_thread(tmp_path):
+    from huiyan.bench.protocols import reencode_video
+
+    src = _textured_gif(tmp_path / "tex.gif")
+    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    reencode_video(src, a)
+    reencode_video(src, b)
+    assert a.read_bytes() == b.read_bytes()
+    # the settings libx264 wrote into the stream: one thread, no sliced or lookahead threads
+    info = a.read_bytes().split(b"x264 - core", 1)[1].split(b"\x00", 1)[0]
+    assert b" threads=1 " in info and b" lookahead_threads=1 " in info and b" sliced_threads=0 " in info
+
+
+@pytest.mark.parametrize("clip", ["synthetic", "tpsmm/assets__driving.mp4"])
+def test_reencode_does_not_depend_on_the_process_memory_layout(tmp_path, request, clip):
+    """The failure of transform version 1: libx264's AVX-512 code gave other bytes for the same frames
+    when the process's memory layout differed (here: the size of the environment). The synthetic clip
+    did not show it with version 1 either; the real clip did (environment of 0 vs 1500 bytes), on an
+    AVX-512 machine."""
+    import os
+    import subprocess
+    import sys
+
+    from huiyan.bench.protocols import x264_params
+
+    assert x264_params() is None or "AVX512" not in x264_params()
+    if clip == "synthetic":
+        src = _textured_gif(tmp_path / "tex.gif", w=410, h=412, n=12)
+    else:
+        src = request.getfixturevalue("shared_data") / "videos" / clip
+        if not src.exists():
+            pytest.skip(f"{clip} not in ../shared/data")
+    code = "import sys; from pathlib import Path; from huiyan.bench.protocols import reencode_video; " \
+           "reencode_video(Path(sys.argv[1]), Path(sys.argv[2]))"
+    outs = []
+    for pad in (0, 100, 1500):
+        out = tmp_path / f"p{pad}.mp4"
+        subprocess.run([sys.executable, "-c", code, str(src), str(out)], check=True,
+                       env={**os.environ, "HUIYAN_TEST_PAD": "x" * pad})
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] == outs[2]
+
+
+def test_copy_names_carry_the_transform_version_only_when_it_changed(tmp_path):
+    from huiyan.bench.protocols import TRANSFORM_VERSIONS, copy_path
+
+    sha = "ab" * 32
+    assert TRANSFORM_VERSIONS["reencoded"] >= 2
+    assert copy_path(sha, "reencoded", tmp_path).name == f"{sha[:24]}.v{TRANSFORM_VERSIONS['reencoded']}.mp4"
+    # the image transforms did not change: their copies keep their names (the cache stays valid)
+    for p, ext in (("stripped", ".png"), ("laundered", ".jpg"), ("resized", ".jpg")):
+        assert TRANSFORM_VERSIONS[p] == 1
+        assert copy_path(sha, p, tmp_path) == tmp_path / p / f"{sha[:24]}{ext}"
+
+
+def test_a_reencoded_copy_of_the_older_transform_is_not_reused(tmp_path):
+    src = _textured_gif(tmp_path / "tex.gif", n=6)
+    cache = tmp_path / "cache"
+    sha = "ef" * 32
+    # where version 1 kept its copies, and the uncommitted version 2 that a harness run used
+    olds = [cache / "reencoded" / f"{sha[:24]}.mp4", cache / "reencoded" / f"{sha[:24]}.v2.mp4"]
+    olds[0].parent.mkdir(parents=True)
+    for old in olds:
+        old.write_bytes(b"copy made by an older encoder")
+    out = prepare(src, sha, "video", "reencoded", cache)
+    assert out not in olds and sniff(out).format == "MP4"
+    for old in olds:
+        assert old.read_bytes() == b"copy made by an older encoder"  # left alone, not deleted

@@ -73,3 +73,41 @@ def test_a_protocol_copy_made_again_is_analysed_again(tmp_path, jpeg_with_exif):
     assert third["laundered"]["analysed_sha256"] == new_sha != first["laundered"]["analysed_sha256"]
     assert _sig(third["laundered"]) != _sig(first["laundered"])
     assert third["delivered"]["analysed_sha256"] == sha
+
+
+def test_records_of_an_older_transform_version_are_computed_again(tmp_path, jpeg_with_exif, monkeypatch):
+    """A record made from a copy of an older transform version (e.g. the re-encode before it was made
+    reproducible) is not reused, even when it cannot be checked by hash; records of a transform that
+    did not change (version 1, written before the field existed) are."""
+    import json
+
+    from huiyan.bench import protocols
+
+    sha = hashlib.sha256(jpeg_with_exif.read_bytes()).hexdigest()
+    e = Entry(media="images", relative_path="x/in.jpg", path=str(jpeg_with_exif), label="real", y=0,
+              generator="camera:test", gen_key=None, source="test", source_format="JPEG", sha256=sha)
+    out = tmp_path / "bench"
+    first = {r["protocol"]: r for r in runner.run_entries([e], ["delivered", "laundered"], out, workers=1, progress=False)}
+    assert first["laundered"]["transform_version"] == 1
+    # records as written before `transform_version` and `analysed_sha256` existed: still reused
+    raw = out / "raw" / "images_laundered.jsonl"
+    rec = json.loads(raw.read_text())
+    del rec["transform_version"], rec["analysed_sha256"]
+    raw.write_text(json.dumps(rec) + "\n")
+    runner.run_entries([e], ["delivered", "laundered"], out, workers=1, progress=False)
+    assert runner.LAST_STATS == {"run": 0, "cached": 2}
+    # the laundered transform changes: a new copy is made and the record computed again on it
+    monkeypatch.setitem(protocols.TRANSFORM_VERSIONS, "laundered", 2)
+    raw.write_text(json.dumps(rec) + "\n")
+    for stale in (False, True):
+        third = {r["protocol"]: r for r in runner.run_entries([e], ["delivered", "laundered"], out, workers=1,
+                                                              progress=False, reuse_stale=stale)}
+        if not stale:
+            assert runner.LAST_STATS == {"run": 1, "cached": 1}
+        new_copy = protocols.copy_path(sha, "laundered", out / "cache")
+        assert new_copy.name.endswith(".v2.jpg") and new_copy.exists()
+        assert third["laundered"]["transform_version"] == 2
+        assert third["laundered"]["analysed_sha256"] == hashlib.sha256(new_copy.read_bytes()).hexdigest()
+        assert "seconds" in third["laundered"] and third["laundered"]["findings"]
+        raw.write_text(json.dumps(rec) + "\n")  # the old record again, for the reuse_stale run
+    assert runner.LAST_STATS == {"run": 1, "cached": 1}  # reuse_stale does not take an older transform

@@ -5,16 +5,34 @@ images: delivered (as is), stripped (decoded, re-saved as PNG without any metada
 (stripped, then JPEG quality 90, 4:2:0), resized (half size with a Lanczos filter, then JPEG
 quality 90). videos: delivered (as is), reencoded (every frame re-encoded as H.264 CRF 23 in
 MP4, no metadata; animated GIF/WebP become MP4).
+
+Each transform has a version (`TRANSFORM_VERSIONS`). When what a protocol writes changes (encoder,
+settings), its version goes up: `copy_path()` then names the copies differently, so a copy made by
+the older transform is never taken for a current one, and the harness records carry the version
+(`transform_version`), so findings computed on an older copy are computed again. A transform that
+did not change keeps its version and its copies' names (version 1 copies have no suffix).
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 IMAGE_PROTOCOLS = ("delivered", "stripped", "laundered", "resized")
 VIDEO_PROTOCOLS = ("delivered", "reencoded")
 ALL_PROTOCOLS = ("delivered", "stripped", "laundered", "resized", "reencoded")
+# reencoded 3: libx264 without its AVX-512 code and in one thread (`reencode_video`). Version 1 (all
+# of x264's CPU code paths, one sliced thread per core) did not give the same bytes for the same
+# frames: 14 of 98 clips differed between two runs. Version 2 (one thread, AVX-512 still used) was
+# never committed but made `.v2` copies in a harness run from the shared working tree; it is not
+# reproducible either, so those copies must not be taken for current ones
+TRANSFORM_VERSIONS = {"delivered": 1, "stripped": 1, "laundered": 1, "resized": 1, "reencoded": 3}
+
+
+def transform_version(protocol: str) -> int:
+    """Version of the transform that makes `protocol` copies (1 for a protocol never changed)."""
+    return TRANSFORM_VERSIONS[protocol]
 
 
 def protocols_for(media_type: str) -> tuple[str, ...]:
@@ -22,9 +40,11 @@ def protocols_for(media_type: str) -> tuple[str, ...]:
 
 
 def copy_path(sha256: str, protocol: str, cache: str | Path) -> Path:
-    """Where `prepare` keeps the transformed copy of the file with this SHA-256 under `protocol`."""
+    """Where `prepare` keeps the transformed copy of the file with this SHA-256 under `protocol`:
+    `<sha256[:24]>.<ext>`, with `.v<N>` before the extension once the transform's version N > 1."""
     ext = {"stripped": ".png", "laundered": ".jpg", "resized": ".jpg", "reencoded": ".mp4"}[protocol]
-    return Path(cache) / protocol / f"{sha256[:24]}{ext}"
+    v = transform_version(protocol)
+    return Path(cache) / protocol / f"{sha256[:24]}{f'.v{v}' if v > 1 else ''}{ext}"
 
 
 def prepare(src: str | Path, sha256: str, media_type: str, protocol: str, cache: str | Path) -> Path:
@@ -126,9 +146,49 @@ def _frames(src: Path):
             yield fr.to_ndarray(format="rgb24"), 1.0 / rate
 
 
+@lru_cache(maxsize=1)
+def x264_params() -> str | None:
+    """The `x264-params` that make libx264 reproducible on this machine: x264's own CPU detection
+    minus AVX-512, or None when x264 would use no AVX-512 code anyway (or did not say what it uses).
+
+    Measured with the libx264 PyAV ships (core 165) on an AMD EPYC with AVX-512: with its AVX-512
+    functions, the same frames gave different bytes depending on the process's memory layout (the
+    size of the environment, the clips encoded before in the same process); without them (AVX2 and
+    older, which gave the same bytes as SSE4.2 alone) the output did not change. The flag names are
+    the ones x264 prints, so no instruction set the CPU lacks is ever requested."""
+    import io
+
+    import av
+    import av.logging
+    import numpy as np
+
+    level = av.logging.get_level()
+    av.logging.set_level(av.logging.INFO)  # x264 prints its CPU capabilities at INFO when it opens
+    try:
+        with av.logging.Capture() as logs:
+            with av.open(io.BytesIO(), "w", format="mp4") as c:
+                st = c.add_stream("libx264", rate=25)
+                st.width, st.height, st.pix_fmt = 16, 16, "yuv420p"
+                st.codec_context.thread_count = 1
+                for pkt in st.encode(av.VideoFrame.from_ndarray(np.zeros((16, 16, 3), np.uint8), format="rgb24")):
+                    c.mux(pkt)
+                for pkt in st.encode():
+                    c.mux(pkt)
+    finally:
+        av.logging.set_level(level)
+    for _, _, msg in logs:
+        if "using cpu capabilities:" in msg:
+            caps = msg.split(":", 1)[1].split()
+            if "AVX512" in caps:
+                return "asm=" + ",".join(c for c in caps if c != "AVX512")
+    return None
+
+
 def reencode_video(src: Path, out: Path, crf: int = 23) -> None:
-    """Re-encode every frame as H.264 (libx264, CRF `crf`, yuv420p) in MP4, without metadata.
-    The frame rate is the median of the source frame durations; odd sizes lose one pixel."""
+    """Re-encode every frame as H.264 (libx264, CRF `crf`, preset medium, yuv420p) in MP4, without
+    metadata. The frame rate is the median of the source frame durations; odd sizes lose one pixel.
+    libx264 runs in one thread and without its AVX-512 code (`x264_params`), so that the same frames
+    give the same bytes whatever the process did before and however many cores the machine has."""
     import av
     import numpy as np
 
@@ -151,7 +211,12 @@ def reencode_video(src: Path, out: Path, crf: int = 23) -> None:
         c.metadata.clear()
         st = c.add_stream("libx264", rate=rate)
         st.width, st.height, st.pix_fmt = w2, h2, "yuv420p"
-        st.options = {"crf": str(crf), "preset": "medium"}
+        opts = {"crf": str(crf), "preset": "medium"}
+        if x264_params():
+            opts["x264-params"] = x264_params()
+        st.options = opts
+        # one thread: PyAV's default (0) gives one slice per core, so the bytes depend on the machine
+        st.codec_context.thread_count = 1
         for arr, _ in buf:
             vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr[:h2, :w2]), format="rgb24")
             for pkt in st.encode(vf):

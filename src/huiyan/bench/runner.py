@@ -119,7 +119,7 @@ def analyse_path(path: Path, only: set[str] | None = None) -> dict[str, Any]:
 
 
 def _job(args: tuple[dict, str, str, dict | None, dict | None]) -> dict[str, Any]:
-    from huiyan.bench.protocols import prepare
+    from huiyan.bench.protocols import prepare, transform_version
     from huiyan.media.probe import sniff
 
     entry, protocol, cache, old, same_pixels = args
@@ -138,7 +138,9 @@ def _job(args: tuple[dict, str, str, dict | None, dict | None]) -> dict[str, Any
         # the one the cached findings were computed on; then none of them are kept (records written
         # before this field existed cannot be checked and are kept as before)
         analysed = actual if Path(path) == Path(entry["path"]) else sha256_file(path)
-        if old is not None and old.get("analysed_sha256") not in (None, analysed):
+        # likewise a record made from a copy of an older transform version (e.g. the re-encode before it
+        # was made reproducible), which predates `analysed_sha256` and so cannot be checked by hash
+        if old is not None and (old.get("analysed_sha256") not in (None, analysed) or not _same_transform(old)):
             old = None
         versions = method_versions(media_type)
         keep = []
@@ -154,7 +156,8 @@ def _job(args: tuple[dict, str, str, dict | None, dict | None]) -> dict[str, Any
         if old is not None and only is not None:
             rec["seconds"] = round(float(old.get("seconds", 0.0)) + rec.get("seconds", 0.0), 3)
         rec["findings"] = sorted(keep + rec["findings"], key=lambda f: f["method"])
-        rec.update(base, file_sha256=actual, analysed_sha256=analysed, versions=versions, media_type=media_type)
+        rec.update(base, file_sha256=actual, analysed_sha256=analysed, versions=versions, media_type=media_type,
+                   transform_version=transform_version(protocol))
         return rec
     except Exception as e:  # a broken transform or file: recorded, never hidden
         return {**base, "errors": [f"harness: {type(e).__name__}: {e}"], "findings": []}
@@ -167,6 +170,17 @@ def _valid(old: dict | None) -> bool:
     if not old or old.get("errors"):
         return False
     return old.get("versions") == method_versions(old.get("media_type"))
+
+
+def _same_transform(old: dict) -> bool:
+    """Whether the record was made under the current version of its protocol's transform. Records
+    written before `transform_version` existed were made by version 1."""
+    from huiyan.bench.protocols import transform_version
+
+    try:
+        return old.get("transform_version", 1) == transform_version(old.get("protocol"))
+    except KeyError:  # an unknown protocol
+        return False
 
 
 def _same_copy(old: dict, cache: Path) -> bool:
@@ -218,7 +232,9 @@ def run_entries(
                 files[key] = raw / f"{e.media}_{p}.jsonl"
                 cached[key] = _read_jsonl(files[key])
             old = cached[key].get((e.relative_path, e.sha256))
-            if (_valid(old) and _same_copy(old, cache)) or (reuse_stale and old and old.get("findings")):
+            # reuse_stale takes records of older method versions, never those of an older transform
+            if old and _same_transform(old) and (
+                    (_valid(old) and _same_copy(old, cache)) or (reuse_stale and old.get("findings"))):
                 done.append(old)
             else:
                 jobs.append((e.to_dict(), p, str(cache), old, None))
