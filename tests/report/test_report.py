@@ -423,3 +423,14 @@ def test_synthesis_shows_the_llr_of_each_kind_and_the_kinds_not_examined(analyse
     assert "-1.250" in html and "+0.500" in html
     # no face found: face manipulation was not examined, and the report says so
     assert t("kind_not_examined", "en", kind=category_text("face_manipulated", "en")) in html
+
+
+def test_synthesis_says_when_no_method_named_a_kind(analysed):
+    from huiyan.report.texts import category_text, t
+
+    case, results = analysed
+    photo = dict(results[0], hypothesis_llr={"any": 4.0})
+    html = _render([photo], case, "en", "html").decode("utf-8")
+    assert t("kind_any", "en", llr="+4.000") in html
+    # the kinds are not listed as "not examined" then: the evidence naming none bears on each of them
+    assert t("kind_not_examined", "en", kind=category_text("face_manipulated", "en")) not in html

@@ -171,7 +171,7 @@ class Stacked:
     method_llr: list[dict[str, float] | None]
     families: dict[str, str]
     decisive_llr: list[float | None]
-    categories: list[dict[str, str | None]] = field(default_factory=list)
+    categories: list[dict[str, str | None]]
 
 
 def _oos_methods(rows: list[Row], k: int) -> Stacked:

@@ -22,15 +22,27 @@ combined as a mixture with equal prior weight on each kind in scope for the medi
 (`mixture_llr`; SCOPE: images all three, videos fully generated and face manipulated, since no
 method examines local edits in video):
     LR(manipulated) = sum over the kinds examined of LR(kind) / number of kinds in scope.
-A kind in scope is examined when at least one finding that names it applies; a kind in scope that
-is not examined contributes LR 0. For faces this is exact up to a conservative factor: face
-manipulation needs a face, so P(no face found | face manipulated) ~ 0, and with a face found the
-factor 1/P(face | camera original) >= 1 is left out. A finding naming a kind out of scope counts as
-naming none. This is the LLR of "manipulated" vs "camera original" under the stated assumption that
-the kinds in scope are equally likely a priori. When, within the kind that
+A kind in scope is examined on an item when at least one finding that names it applies and carries
+a non-zero method weight. A kind in scope that could not be examined (no face found, or the face
+too small, the clip too short, the frame rate too low for the face methods) keeps its prior share
+but contributes a likelihood ratio of 0: the verdict then speaks only for the kinds examined, and
+the report lists the others as not examined. For "no face found" this is close to exact (face
+manipulation needs a face); for the other reasons it is a choice of scope, not a likelihood: the
+alternative, giving such a kind the evidence that names no kind, was measured and was worse on
+videos (docs/DECISIONS.md). A finding naming a kind out of scope counts as naming none; when no
+kind is examined at all, the findings naming none are the whole evidence and their sum is the LLR
+(`hypothesis_llrs` returns them under "any"), which is what every kind would get from them. This
+is the LLR of "manipulated in a way examined here" vs "camera original", with the kinds in scope
+equally likely a priori. One consequence to read the numbers by: finding a face adds a hypothesis,
+so a face with mildly negative evidence still raises the fused LLR of a clip whose other evidence
+is strongly negative.
+
+`category` is the kind with the highest LLR, named only when the verdict asserts manipulation and
+that kind's own findings (not only those naming none) raised its LLR. The reasons are then the
+findings that bear on that kind, plus strong positive findings of other kinds; evidence against
+another kind (a face swap's missing generator fingerprint) is left out. When, within the kind that
 explains the evidence best, one family is strongly for manipulation and another strongly against,
-the verdict is `inconclusive`; `category` is that kind. `score`
-is the posterior probability of manipulation under the stated prior (default 0.5), and `verdict`
+the verdict is `inconclusive`. `score` is the posterior probability of manipulation under the stated prior (default 0.5), and `verdict`
 reads the fused LLR against the bands of the item's media type (`bands_by_media`). A method that
 applies to both images and videos has a map and a weight per media type (`method@image`,
 `method@video`), because the same score means different things on a photograph and on video stills.
@@ -86,12 +98,18 @@ def calibration_entry(calib: dict[str, Any], method: str, media_type: str | None
     return (calib.get("methods") or {}).get(calibration_key(calib, method, media_type))
 
 
+def usable(f: Finding) -> bool:
+    """False for a finding whose score or stated LLR is not a finite number (NaN or inf from a
+    failed computation): it is treated as not applicable, never clipped into strong evidence."""
+    return all(v is None or math.isfinite(float(v)) for v in (f.score, f.llr))
+
+
 def calibrated_llr(f: Finding, calib: dict[str, Any], media_type: str | None = None) -> float:
     """The finding's LLR after the method's fitted calibration, if any; otherwise the LLR the
     method states itself (clipped to the per-method limit). Not applicable gives 0."""
     from huiyan.fusion.calibrate import LLR_MAX, apply_calibration
 
-    if not f.applicable:
+    if not f.applicable or not usable(f):
         return 0.0
     m = calibration_entry(calib, f.method, media_type)
     if not m or f.score is None or m.get("method_version", f.method_version) != f.method_version:
@@ -156,16 +174,15 @@ def hypothesis_llrs(method_llrs: dict[str, float], families: dict[str, str], cat
                     cap: float, scope: tuple[str, ...] = KINDS) -> dict[str, dict[str, float]]:
     """Per kind of manipulation in `scope` that is examined, its weighted family LLRs: the family
     combination of the findings that name that kind or none (a kind out of scope counts as none).
-    A kind is examined only when at least one finding naming it applies."""
+    A kind is examined when at least one finding naming it applies with a non-zero method weight;
+    when none is, the findings (all naming no kind, or weighted 0) are returned under "any"."""
     cat = {m: (c if c in scope else None) for m, c in categories.items()}
-    out: dict[str, dict[str, float]] = {}
-    if method_llrs and not any(cat.get(m) for m in method_llrs):
-        # only findings that name no kind: one hypothesis, "manipulated" as such
+    examined = [k for k in scope if any(cat.get(m) == k and method_weights.get(m, 1.0) > 0 for m in method_llrs)]
+    if method_llrs and not examined:
         fams = family_llrs(method_llrs, families, method_weights, cap)
         return {"any": {fam: family_weights.get(fam, 1.0) * v for fam, v in fams.items()}}
-    for kind in scope:
-        if not any(cat.get(m) == kind for m in method_llrs):
-            continue
+    out: dict[str, dict[str, float]] = {}
+    for kind in examined:
         sel = {m: v for m, v in method_llrs.items() if cat.get(m) in (kind, None)}
         fams = family_llrs(sel, families, method_weights, cap)
         out[kind] = {fam: family_weights.get(fam, 1.0) * v for fam, v in fams.items()}
@@ -218,8 +235,8 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
     categories: dict[str, str | None] = {}
     decisive = [f for f in findings if f.applicable and f.decisive]
     for f in findings:
-        if not f.applicable:
-            f.llr = 0.0  # not applicable contributes nothing
+        if not f.applicable or not usable(f):
+            f.llr = 0.0  # not applicable (or not a number) contributes nothing
             continue
         if f.decisive:
             continue
@@ -259,17 +276,24 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
             if f.category and moved(f) > 0:
                 cat_weight[f.category] = cat_weight.get(f.category, 0.0) + moved(f)
         category = max(cat_weight, key=cat_weight.get) if cat_weight else None
-    else:  # the kind of manipulation that explains the evidence best
-        category = best if best in KINDS else None
+    elif best in KINDS:  # the kind that explains the evidence best, if its own findings raised it
+        kind_of = {m: (c if c in scope else None) for m, c in categories.items()}
+        generic = {m: v for m, v in method_llr.items() if kind_of.get(m) is None}
+        generic_llr = sum(weights.get(fam, 1.0) * v for fam, v in family_llrs(generic, families, mweights, cap).items())
+        category = best if kind_llr[best] > generic_llr + 1e-6 else None
+    else:
+        category = None
     # named only when the verdict asserts manipulation: on an inconclusive item a category would
     # read as a finding the evidence does not support
     asserted = verdict in VERDICTS[:2]
     category = category if asserted else None
 
-    def counted(f: Finding) -> bool:  # when manipulation is asserted, the reasons are those of its kind
+    def counted(f: Finding) -> bool:
+        """When manipulation is asserted: the findings bearing on its kind, and positive findings of
+        other kinds, not the evidence against another kind."""
         if decisive or not asserted or category is None:
             return True
-        return (f.category if f.category in scope else None) in (category, None)
+        return (f.category if f.category in scope else None) in (category, None) or moved(f) > 0
 
     movers = sorted((f for f in findings if f.applicable and abs(moved(f)) > 1e-6 and counted(f)),
                     key=lambda f: -abs(moved(f)))
@@ -283,9 +307,11 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
             "method": "fusion.disagreement",
             "family": None,
             "llr": 0.0,
-            "zh": f"证据族相互矛盾：{hi} 指向合成/篡改（LLR {best_fams[hi]:+.1f}），{lo} 指向原始拍摄"
-                  f"（LLR {best_fams[lo]:+.1f}），故不下结论",
-            "en": f"evidence families disagree: {hi} points to manipulation (LLR {best_fams[hi]:+.1f}), "
+            "zh": (f"在最能解释证据的情形（{best}）内，" if best in KINDS else "")
+                  + f"证据族相互矛盾：{hi} 指向合成/篡改（LLR {best_fams[hi]:+.1f}），"
+                  f"{lo} 指向原始拍摄（LLR {best_fams[lo]:+.1f}），故不下结论",
+            "en": (f"within the kind that explains the evidence best ({best}), " if best in KINDS else "")
+                  + f"evidence families disagree: {hi} points to manipulation (LLR {best_fams[hi]:+.1f}), "
                   f"{lo} to a camera original (LLR {best_fams[lo]:+.1f}); no conclusion is drawn",
         })
     rates = ((calib.get("band_error_rates_by_media") or {}).get(media_type) or calib.get("band_error_rates", {})).get(verdict)
@@ -298,7 +324,7 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
         method_llr={k: round(v, 4) for k, v in method_llr.items()},
         method_family=families,
         method_category=categories,
-        hypothesis_llr={k: round(v, 4) for k, v in kind_llr.items()},
+        hypothesis_llr={} if decisive else {k: round(v, 4) for k, v in kind_llr.items()},
         reasons=reasons,
         band_error_rates=rates,
         prior=prior,

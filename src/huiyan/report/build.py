@@ -800,7 +800,10 @@ class _Ctx:
         from huiyan.fusion.combine import KINDS, scope_of
 
         hyp = r.get("hypothesis_llr")
-        if not hyp:  # results written before the mixture fusion, or decisive provenance
+        if not hyp:  # results written before the mixture fusion, or decided by verified provenance
+            return
+        if set(hyp) == {"any"}:  # no method naming a kind applied
+            self.doc.add(Para(self.t("kind_any", llr=f"{float(hyp['any']):+.3f}"), "muted"))
             return
         kinds = [k for k in KINDS if k in scope_of(r.get("media_type"))]
         rows = [[category_text(k, self.lang), f"{float(hyp[k]):+.3f}"] for k in kinds if k in hyp]

@@ -278,7 +278,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "（单一类别至多使几率改变约 {odds:.0f} 倍），再跨类别相加。“非原始拍摄”包含几种不同的情形（完全生成、"
         "人脸篡改、局部编辑），各自预期的证据不同：换脸视频由真实拍摄素材制成，没有生成模型指纹并不说明它未被篡改。"
         "因此上述相加对每一种情形分别进行，只用指向该情形的方法与不指向特定情形的方法；再以各情形先验相等的混合"
-        "合并（各情形似然比之和除以该媒体类型所检验的情形数；未能检验的情形，例如未检出人脸时的人脸篡改，计为 0）。"
+        "合并（各情形似然比之和除以该媒体类型涵盖的情形数：图像 3 种，视频 2 种；未能检验的情形，例如未检出人脸时的"
+        "人脸篡改，其似然比计为 0，即不计入求和但仍计入除数，本意见不涉及该情形）。"
         "在最能解释证据的情形内，若一个类别强烈支持“生成或篡改”而另一类别强烈支持“原始拍摄”，意见为“无法判断”；"
         "经密码学验证的来源证据（如有效的 C2PA 声明、解码成功的水印）单独决定结果；不适用的方法不计入。"
         "先验几率取 1:1，合成 LLR 经逻辑函数换算为“非原始拍摄”的概率。",
@@ -290,8 +291,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "swap is made from camera footage, so the absence of a generator fingerprint does not clear it. The "
         "sum is therefore formed for each kind separately, from the methods that point to that kind and "
         "those that point to none, and the kinds are combined as a mixture with equal prior weight (the sum "
-        "of their likelihood ratios divided by the number of kinds examined for the media type; a kind that "
-        "could not be examined, such as face manipulation when no face was found, counts as 0). When, within "
+        "of their likelihood ratios divided by the number of kinds in scope for the media type, 3 for images and "
+        "2 for videos; a kind that could not be examined, such as face manipulation when no face was found, "
+        "has a likelihood ratio of 0: it is left out of the sum but still counted in the divisor, and this "
+        "opinion does not cover it). When, within "
         "the kind that explains the evidence best, one family strongly supports manipulation and another a "
         "camera original, the opinion is inconclusive. Cryptographically verified provenance (a valid C2PA "
         "claim, a decoded watermark) decides on its own; methods that did not apply count for nothing. With "
@@ -299,8 +302,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "original.",
     },
     "kind_cols": {"zh": "情形|该情形的 LLR", "en": "Kind of manipulation|LLR of that kind"},
-    "kind_not_examined": {"zh": "{kind}：未能检验（无适用的方法，例如未检出人脸）",
-                          "en": "{kind}: not examined (no method applied, e.g. no face found)"},
+    "kind_not_examined": {"zh": "{kind}：未能检验（无适用的方法，例如未检出人脸或人脸过小、片段过短），"
+                          "本意见不涉及此情形",
+                          "en": "{kind}: not examined (no method applied, e.g. no face found, the face too small "
+                          "or the clip too short); this opinion does not cover it"},
+    "kind_any": {"zh": "没有指向特定情形的方法适用：由不指向特定情形的证据决定（LLR {llr}）",
+                 "en": "no method that points to a particular kind applied: the evidence that points to none "
+                 "decides (LLR {llr})"},
     "family_weights": {
         "zh": "各类别的 LLR 另乘以在参考数据上样本外拟合的权重（0 至 1）：{weights}。",
         "en": "Each family's LLR is further scaled by a weight in [0, 1] fitted out of sample on the reference "
@@ -315,8 +323,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "grades_image": {"zh": "图像的判定档位（按图像的相机原始样本选定）", "en": "Grades for images (chosen on camera-original images)"},
     "grades_video": {"zh": "视频的判定档位（按视频的相机原始样本选定）", "en": "Grades for videos (chosen on camera-original videos)"},
-    "family_cols": {"zh": "类别|LLR（限幅后）", "en": "Family|LLR (after the cap)"},
-    "total_llr": {"zh": "合成 LLR", "en": "Combined LLR"},
+    "family_cols": {"zh": "类别（全部证据）|LLR（限幅后）", "en": "Family (all evidence)|LLR (after the cap)"},
+    "total_llr": {"zh": "合成 LLR（各情形的混合，见下表；不是上列之和）",
+                  "en": "Combined LLR (the mixture over the kinds below, not the sum above)"},
     "posterior": {"zh": "非原始拍摄概率", "en": "Probability not a camera original"},
     "reasons": {"zh": "影响最大的证据", "en": "Strongest evidence"},
     "no_reasons": {"zh": "没有方法给出非零的证据（LLR 全为 0）。", "en": "No method gave non-zero evidence (every LLR is 0)."},
