@@ -82,4 +82,7 @@ def test_reason_catalogue_carries_numbers():
 
     assert reason_zh("clip too short (3 frames)") == "视频过短（3 帧）"
     assert reason_zh("no frontal face of at least 64 px found") == "未找到不小于 64 像素的正面人脸"
+    # jpeg_double 0.2 also looks for a JPEG history in the pixels; the Chinese says so too
+    assert "像素" in reason_zh("not a JPEG file, and no earlier JPEG compression visible in the pixels "
+                               "(confidence 0.03 < 0.15)")
     assert reason_zh("an entirely new reason") is None

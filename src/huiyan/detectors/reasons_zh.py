@@ -30,6 +30,8 @@ _CATALOGUE: list[tuple[str, str]] = [
     (r"no frontal face of at least (?P<x>\d+) px found", "未找到不小于 {x} 像素的正面人脸"),
     (r"faces found but too close to the border.*", "检出人脸但过于靠近图像边缘，无法与周围区域比较"),
     (r"no noise residual to measure: no flat areas, or noise-free frames", "无可测量的噪声残差：没有平坦区域，或画面不含噪声"),
+    (r"not a JPEG file, and no earlier JPEG compression visible in the pixels \(confidence (?P<c>[0-9.]+) < (?P<t>[0-9.]+)\)",
+     "非 JPEG 文件，像素中也看不出曾经 JPEG 压缩的痕迹（置信度 {c} < {t}）"),
     (r"not a JPEG file.*|not a JPEG \(no quantisation tables\)", "非 JPEG 文件，没有可读取的压缩历史（量化表）"),
     (r"no CFA trace, but the JPEG quality \(~(?P<q>\d+)\) is too low.*",
      "未见 CFA 痕迹，但 JPEG 质量（约 {q}）过低，痕迹本就无法保留"),
