@@ -169,6 +169,11 @@ def scope_of(media_type: str | None) -> tuple[str, ...]:
     return SCOPE.get(media_type or "", KINDS)
 
 
+def kind_in_scope(category: str | None, scope: tuple[str, ...]) -> str | None:
+    """The kind a finding names, or None when it names none or a kind out of scope."""
+    return category if category in scope else None
+
+
 def hypothesis_llrs(method_llrs: dict[str, float], families: dict[str, str], categories: dict[str, str | None],
                     method_weights: dict[str, float], family_weights: dict[str, float],
                     cap: float, scope: tuple[str, ...] = KINDS) -> dict[str, dict[str, float]]:
@@ -176,7 +181,7 @@ def hypothesis_llrs(method_llrs: dict[str, float], families: dict[str, str], cat
     combination of the findings that name that kind or none (a kind out of scope counts as none).
     A kind is examined when at least one finding naming it applies with a non-zero method weight;
     when none is, the findings (all naming no kind, or weighted 0) are returned under "any"."""
-    cat = {m: (c if c in scope else None) for m, c in categories.items()}
+    cat = {m: kind_in_scope(c, scope) for m, c in categories.items()}
     examined = [k for k in scope if any(cat.get(m) == k and method_weights.get(m, 1.0) > 0 for m in method_llrs)]
     if method_llrs and not examined:
         fams = family_llrs(method_llrs, families, method_weights, cap)
@@ -277,8 +282,7 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
                 cat_weight[f.category] = cat_weight.get(f.category, 0.0) + moved(f)
         category = max(cat_weight, key=cat_weight.get) if cat_weight else None
     elif best in KINDS:  # the kind that explains the evidence best, if its own findings raised it
-        kind_of = {m: (c if c in scope else None) for m, c in categories.items()}
-        generic = {m: v for m, v in method_llr.items() if kind_of.get(m) is None}
+        generic = {m: v for m, v in method_llr.items() if kind_in_scope(categories.get(m), scope) is None}
         generic_llr = sum(weights.get(fam, 1.0) * v for fam, v in family_llrs(generic, families, mweights, cap).items())
         category = best if kind_llr[best] > generic_llr + 1e-6 else None
     else:
@@ -293,7 +297,7 @@ def fuse(findings: list[Finding], *, prior: float = 0.5, calib: dict[str, Any] |
         other kinds, not the evidence against another kind."""
         if decisive or not asserted or category is None:
             return True
-        return (f.category if f.category in scope else None) in (category, None) or moved(f) > 0
+        return kind_in_scope(f.category, scope) in (category, None) or moved(f) > 0
 
     movers = sorted((f for f in findings if f.applicable and abs(moved(f)) > 1e-6 and counted(f)),
                     key=lambda f: -abs(moved(f)))
