@@ -55,17 +55,23 @@ import numpy as np
 
 from huiyan.detectors import _residual as R
 from huiyan.detectors.base import Detector, register
+from huiyan.detectors.provenance.jpeg_qtables import ANNEX_K_LUMA
+from huiyan.detectors.provenance.jpeg_qtables import ijg_table as _ijg_table
 
 CROP = 768
 GHOST_QUALITIES = tuple(range(50, 101, 5))
 DQ_POSITIONS = ((0, 1), (1, 0), (1, 1), (0, 2), (2, 0), (1, 2), (2, 1), (2, 2))
 
 
-def _center_crop8(gray: np.ndarray, size: int = CROP) -> np.ndarray:
-    h, w = gray.shape
+def _crop_box8(h: int, w: int, size: int = CROP) -> tuple[slice, slice]:
+    """Rows and columns of the centre crop of at most size x size on the image's own 8x8 grid."""
     ch, cw = min(h, size) // 8 * 8, min(w, size) // 8 * 8
     y0, x0 = (h - ch) // 2 // 8 * 8, (w - cw) // 2 // 8 * 8
-    return gray[y0 : y0 + ch, x0 : x0 + cw]
+    return slice(y0, y0 + ch), slice(x0, x0 + cw)
+
+
+def _center_crop8(gray: np.ndarray, size: int = CROP) -> np.ndarray:
+    return gray[_crop_box8(*gray.shape, size)]
 
 
 def dq_roughness(gray: np.ndarray, qtable: np.ndarray) -> float:
@@ -143,19 +149,9 @@ MAX_BLOCKS = 6000  # blocks used per estimate (a 768 x 768 crop has 9216)
 MAX_COEFS = 3000  # coefficients per frequency for the periodicity (its sampling noise ~0.02)
 MIN_COEFS = 40  # informative coefficients needed to judge a step at one frequency
 PIXEL_CONFIDENCE = 0.15  # below: "no earlier JPEG compression visible in the pixels"
-# IJG (libjpeg) standard luminance table at quality 50 (Annex K of ITU-T T.81)
-IJG_LUMA = np.array([
-    [16, 11, 10, 16, 24, 40, 51, 61], [12, 12, 14, 19, 26, 58, 60, 55],
-    [14, 13, 16, 24, 40, 57, 69, 56], [14, 17, 22, 29, 51, 87, 80, 62],
-    [18, 22, 37, 56, 68, 109, 103, 77], [24, 35, 55, 64, 81, 104, 113, 92],
-    [49, 64, 78, 87, 103, 121, 120, 101], [72, 92, 95, 98, 112, 100, 103, 99]], np.float64)
-
-
 def ijg_table(quality: int) -> np.ndarray:
-    """The libjpeg luminance table at `quality` (1..100), baseline-clamped to 1..255."""
-    q = int(np.clip(quality, 1, 100))
-    scale = 5000 // q if q < 50 else 200 - 2 * q
-    return np.clip((IJG_LUMA * scale + 50) // 100, 1, 255).astype(int)
+    """The libjpeg luminance table at `quality` (1..100), baseline-clamped to 1..255, as 8x8."""
+    return _ijg_table(ANNEX_K_LUMA, quality).reshape(8, 8).astype(int)
 
 
 def blockiness_phases(gray: np.ndarray) -> np.ndarray:
@@ -277,6 +273,15 @@ def _step(acc: set[int], sig: dict[int, float], cnt: dict[int, int], noise: floa
     return best
 
 
+def _estimate_step(p: np.ndarray, n: np.ndarray, steps: np.ndarray, noise: float, dc: bool) -> int:
+    """The step of one frequency from its periodicity `p` and counts `n` per candidate step:
+    `_step` over the steps `_accepted` lets through."""
+    ok = _accepted(p, n, steps, dc, noise)
+    sig = _implied_noise(p, steps)
+    return _step({int(d) for d in steps[ok]}, {int(d): float(sig[d - 2]) for d in steps[ok]},
+                 {int(d): int(n[d - 2]) for d in steps[ok]}, noise, dc)
+
+
 def _fit_ijg(per_freq: dict, usable: list) -> tuple[int | None, int, int]:
     """The IJG quality whose table equals the per-frequency estimates at most frequencies (the
     coarsest of equally good ones). Only equality counts: a finer table whose steps merely
@@ -331,12 +336,10 @@ def estimate_jpeg_history(gray: np.ndarray, rgb: np.ndarray | None = None) -> di
     clipped. Reads an earlier compression's step where it is a multiple of the last (`_step`).
     """
     g = np.asarray(gray, np.float32)
-    h0, w0 = g.shape
     # centre crop on the image's own 8-grid: offsets found in the crop are offsets in the image
-    ch, cw = min(h0, CROP + 8) // 8 * 8, min(w0, CROP + 8) // 8 * 8
-    y0, x0 = (h0 - ch) // 2 // 8 * 8, (w0 - cw) // 2 // 8 * 8
-    crop = g[y0 : y0 + ch, x0 : x0 + cw]
-    rgbc = None if rgb is None else np.asarray(rgb)[y0 : y0 + ch, x0 : x0 + cw]
+    box = _crop_box8(*g.shape, CROP + 8)
+    crop = g[box]
+    rgbc = None if rgb is None else np.asarray(rgb)[box]
     if min(crop.shape) < 24:  # fewer than two blocks plus a shift on an axis: nothing to measure
         return {"grid_offset": [0, 0], "blockiness": None, "grid_candidates": {}, "confidence": 0.0,
                 "steps": None, "ijg_quality": None, "table_source": None, "blocks": 0, "table": None}
@@ -362,10 +365,7 @@ def estimate_jpeg_history(gray: np.ndarray, rgb: np.ndarray | None = None) -> di
             return 0.0
         vals, noise = [], noise_level(res, steps)
         for pos, (p, n) in res.items():
-            ok = _accepted(p, n, steps, pos == (0, 0), noise)
-            sig = _implied_noise(p, steps)
-            d = _step({int(d) for d in steps[ok]}, {int(d): float(sig[d - 2]) for d in steps[ok]},
-                      {int(d): int(n[d - 2]) for d in steps[ok]}, noise, pos == (0, 0))
+            d = _estimate_step(p, n, steps, noise, pos == (0, 0))
             vals.append(float(p[d - 2]) if d > 1 else 0.0)
         return float(np.mean(vals))
 
@@ -383,10 +383,7 @@ def estimate_jpeg_history(gray: np.ndarray, rgb: np.ndarray | None = None) -> di
     per_freq, usable = {}, []
     noise = noise_level(full, steps)
     for pos, (p, n) in full.items():
-        ok = _accepted(p, n, steps, pos == (0, 0), noise)
-        sig = _implied_noise(p, steps)
-        per_freq[pos] = _step({int(d) for d in steps[ok]}, {int(d): float(sig[d - 2]) for d in steps[ok]},
-                              {int(d): int(n[d - 2]) for d in steps[ok]}, noise, pos == (0, 0))
+        per_freq[pos] = _estimate_step(p, n, steps, noise, pos == (0, 0))
         if np.nanmax(n) >= MIN_COEFS:
             usable.append(pos)
     q, m, k = _fit_ijg(per_freq, usable)
