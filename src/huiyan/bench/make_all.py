@@ -296,7 +296,10 @@ def _notes(ds: Dataset, rows) -> list[str]:
         "AUC away from 0.5 there, because its map is fitted on all protocols pooled and its value at that "
         "score differs between folds, whose label mix differs (most sources hold one label). The provenance "
         "AUC of about 0.7 on laundered/resized images is this artefact, not evidence; the fused-vs-family "
-        "comparison on those protocols should be read against the pixel families.",
+        "comparison on those protocols should be read against the pixel families. The same artefact "
+        "shows when a method's map is almost flat: read the |LLR|₉₅ figure of the Methods tables next to "
+        "each AUC (`physical.ela`, for one, ranks LLRs below 0.1 on every image protocol, which move no "
+        "verdict, so its AUC of about 0.7 is not evidence that ELA works here).",
         "Under `stripped`, methods that read only the decoded pixels (declared inputs: pixels, faces) are not run "
         "again: their `delivered` finding is copied, since the stripped file has the same pixels by definition "
         "(the equality is tested in tests/bench/test_runner.py); methods reading the format, metadata or JPEG "

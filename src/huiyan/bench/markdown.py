@@ -132,7 +132,9 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
         a("")
         a("AUC of each method's out-of-sample calibrated LLR over all items (not applicable = 0), then the "
           "share of items where it applies, then the AUC of its raw score on the items where it applies "
-          "(no fitting involved).")
+          "(no fitting involved), then the 95th percentile of |LLR| over all items: how far the method can "
+          "move a verdict. Below about 0.1 the AUC only ranks near-zero values (fold-to-fold constants of an "
+          "almost flat map) and is no evidence of the method's worth.")
         a("")
         a("| method | " + " | ".join(P) + " |")
         a("|---|" + "---|" * len(P))
@@ -144,7 +146,9 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
                     cells.append("–")
                     continue
                 raw = x.get("auc_raw_applicable")
-                cells.append(f"{_ci(x, 'auc')}; cov {100 * x['coverage']:.0f}%; raw {_fmt(raw)}")
+                q = x.get("llr_abs_q95")
+                cells.append(f"{_ci(x, 'auc')}; cov {100 * x['coverage']:.0f}%; raw {_fmt(raw)}"
+                             + (f"; \\|LLR\\|₉₅ {q:.2f}" if q is not None else ""))
             a(f"| `{m}` | " + " | ".join(cells) + " |")
         a("")
         a("### Verdict bands (counts of real / manipulated items per band)")

@@ -80,6 +80,9 @@ def summarize_rows(rows: list[Row], families: list[str], methods: list[str], n_b
         d["coverage"] = round(float(np.mean(app)), 3) if rows else 0.0
         d["auc_raw_applicable"] = M._r(M.auc(y[sel], [raw[i] for i in sel])) if sel else None
         d["n_applicable"] = len(sel)
+        # how far the method can move a verdict: a ranking of near-zero LLRs (fold-to-fold constants
+        # of a flat map) gives an AUC away from 0.5 that carries no weight of evidence
+        d["llr_abs_q95"] = M._r(float(np.quantile(np.abs(s), 0.95))) if len(s) else None
         res["methods"][m] = d
     return res
 
