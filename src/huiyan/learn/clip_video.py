@@ -94,19 +94,10 @@ class Data:
 
     @staticmethod
     def _part(rows, emb, idx, protos):
-        n_pos = sum(rows[i]["y"] == 1 for i in idx)
-        n_neg = sum(rows[i]["y"] == 0 for i in idx)
-        if not n_pos or not n_neg:
+        """The image probe's design (`clip_probe._design`), or None when a class is missing."""
+        if not any(rows[i]["y"] == 1 for i in idx) or not any(rows[i]["y"] == 0 for i in idx):
             return None
-        X, y, w = [], [], []
-        for i in idx:
-            cls_w = 0.5 / (n_pos if rows[i]["y"] == 1 else n_neg)
-            for p in protos:
-                e = emb[(i, p)]
-                X.append(e)
-                y += [rows[i]["y"]] * len(e)
-                w += [cls_w / (len(protos) * len(e))] * len(e)
-        return np.concatenate(X), np.array(y), np.array(w)
+        return lp._design(rows, idx, emb, protos)
 
 
 def inner_auc_table(d: Data, train: list[int], img_allowed: list[int]) -> dict:
