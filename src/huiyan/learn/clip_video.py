@@ -60,10 +60,6 @@ VIDEO_PROTOCOLS = ("delivered", "reencoded")
 INNER_FOLDS = 4
 
 
-def _sig(z: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))))
-
-
 class Data:
     """Video clips (rows with y, src, gen, name) with their embeddings per protocol, and the
     image training set (aug copies) of the image probe, with the harness's gen_key and source."""
@@ -72,11 +68,16 @@ class Data:
         self.vids, self.vemb, self.imgs, self.iemb = vids, vemb, imgs, iemb
         self.img_protos = [f"aug{k}" for k in range(lp.AUG_COPIES)]
 
+    @staticmethod
+    def _without(rows: list[dict], idx, gens: set[str], srcs: set[str]) -> list[int]:
+        """The indices in `idx` whose row is of none of the sources and, if manipulated, of none of the families."""
+        return [i for i in idx if rows[i]["src"] not in srcs and not (rows[i]["y"] == 1 and rows[i]["gen"] in gens)]
+
     def images_without(self, gens: set[str], srcs: set[str]) -> list[int]:
-        return [i for i, r in enumerate(self.imgs) if r["src"] not in srcs and not (r["y"] == 1 and r["gen"] in gens)]
+        return self._without(self.imgs, range(len(self.imgs)), gens, srcs)
 
     def videos_without(self, idx: list[int], gens: set[str], srcs: set[str]) -> list[int]:
-        return [i for i in idx if self.vids[i]["src"] not in srcs and not (self.vids[i]["y"] == 1 and self.vids[i]["gen"] in gens)]
+        return self._without(self.vids, idx, gens, srcs)
 
     def design(self, cand: str, vid_idx: list[int], img_idx: list[int]):
         """Crop rows, labels and weights of a candidate's training set (None if one class is missing)."""
@@ -164,7 +165,7 @@ def logo(d: Data, log=print) -> tuple[dict, list[dict]]:
         probe = fit(d, cand, l2, train, imgs)
         for i in test:
             for p in VIDEO_PROTOCOLS:
-                probs[(i, p)] = _sig(lp.image_logit(probe, d.vemb[(i, p)]))
+                probs[(i, p)] = cp._sigmoid(lp.image_logit(probe, d.vemb[(i, p)]))
         folds.append({"gen": gen, "source": src, "n_test": len(test), "n_train_clips": len(train), "n_train_images": len(imgs),
                       "candidate": cand, "l2": l2, "inner_best": round(table[(cand, l2)], 4)})
         log(f"fold gen={gen} src={src}: test {len(test)} train {len(train)} clips/{len(imgs)} images -> {cand} l2={l2} inner {table[(cand, l2)]:.3f}")
