@@ -108,3 +108,27 @@ def test_test_protocols_are_the_harness_transform():
     for p in ("laundered", "resized"):
         assert np.array_equal(lcp.apply_protocol(rgb, p), protocol_pixels(rgb, p))
     assert lcp.apply_protocol(rgb, "resized").shape == (50, 75, 3)  # w // 2, not rounded
+
+
+def test_native_views_are_cached_together_from_one_call(tmp_path, monkeypatch):
+    """A native or native_cls cache miss fills both caches from one encoder call; a second view of
+    the same copy is then read from disk, not encoded again."""
+    from PIL import Image
+
+    from huiyan.detectors.fingerprint import clip_probe as cp
+
+    img = tmp_path / "x.png"
+    Image.fromarray(np.random.default_rng(7).integers(0, 256, (240, 260, 3), dtype=np.uint8)).save(img)
+    row = {"path": img, "sha256": "ab" * 32, "odd_size": False}
+    calls = []
+
+    def fake_encode(x, path=None, blocks=False):
+        calls.append((x.shape, blocks))
+        return {"native": np.full((3, 512), 0.5), "native_cls": np.full((3, 12 * 768), 0.25)}
+
+    monkeypatch.setattr(cp, "encode_crops", fake_encode)
+    cls = lcp.cached_view(row, "laundered", "native_cls", tmp_path / "c")
+    nat = lcp.cached_view(row, "laundered", "native", tmp_path / "c")
+    assert calls == [((3, 3, 224, 224), True)]
+    assert cls.shape == (3, 12 * 768) and np.all(cls == 0.25) and np.all(nat == 0.5)
+    assert len(set(lcp.VIEW_CACHE.values())) == len(lcp.VIEW_CACHE)  # no two views share a cache key

@@ -47,11 +47,18 @@ AUG_COPIES = 2
 L2_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)  # fixed before any outer result (penalty per unit of mean loss)
 INNER_FOLDS = 4
 # candidate input recipes, fixed before any run of this version; the nested CV picks one per fold
-RECIPE_CANDIDATES = ("global3", "native3", "native3+global3")
-VIEW_CACHE = {"global": f"short{cp.SHORT_SIDE}-crop{cp.CROP}x3-bicubic-v1", "native": f"native{cp.CROP}x3-v1"}
+# 0.4: native3 (what 0.3 shipped) against native3-cls (per-block class tokens of the same crops).
+# The 0.3 candidates global3 and native3+global3 are no longer offered: global3 was chosen in no
+# outer fold of 0.3 and native3+global3 in 2 of 23 (docs/CLIP_PROBE.md), and their global view
+# would double the embedding time.
+RECIPE_CANDIDATES = ("native3", "native3-cls")
+VIEW_CACHE = {"global": f"short{cp.SHORT_SIDE}-crop{cp.CROP}x3-bicubic-v1", "native": f"native{cp.CROP}x3-v1",
+              "native_cls": f"native{cp.CROP}x3-cls{cp.N_BLOCKS}-v1"}
 # augmentation pre-cap per view: the global view sees 256 px anyway; native crops must see the
 # image's own pixel scale, so only very large images are brought down first
-AUG_CAP = {"global": 2048, "native": 4096}
+AUG_CAP = {"global": 2048, "native": 4096, "native_cls": 4096}
+# views computed together by one encoder call (the block graph also gives the final embedding)
+SAME_CALL = {"native": ("native", "native_cls"), "native_cls": ("native", "native_cls")}
 
 
 # data -----------------------------------------------------------------------------------------
@@ -139,12 +146,18 @@ def cached_view(row: dict, protocol: str, view: str, cache: Path, rgb_cache: dic
         if rgb_cache is not None:
             rgb_cache.clear()
             rgb_cache[row["sha256"]] = rgb
-    e = cp.embed_view(apply_protocol(rgb, protocol, row["sha256"], AUG_CAP[view]), view)
+    x = apply_protocol(rgb, protocol, row["sha256"], AUG_CAP[view])
+    if view in SAME_CALL:  # both native features from one call; the crops and protocol copy are the same
+        feats = cp.encode_crops(cp.view_crops(x, view), blocks=True)
+    else:
+        feats = {view: cp.embed_view(x, view)}
     cache.mkdir(parents=True, exist_ok=True)
-    tmp = f.with_name(f.name + ".tmp.npy")
-    np.save(tmp, e.astype(np.float32))
-    tmp.replace(f)  # atomic: a concurrent reader never sees a half-written file
-    return e
+    for v, e in feats.items():
+        g = _cache_file(cache, row, protocol, v)
+        tmp = g.with_name(g.name + ".tmp.npy")
+        np.save(tmp, e.astype(np.float32))
+        tmp.replace(g)  # atomic: a concurrent reader never sees a half-written file
+    return feats[view]
 
 
 def cached_embedding(row: dict, protocol: str, cache: Path, rgb_cache: dict | None = None, recipe: str = cp.DEFAULT_RECIPE) -> np.ndarray:
@@ -463,7 +476,9 @@ def main(argv: list[str] | None = None) -> int:
         "encoder_sha256": cp.file_sha256(str(enc)),
         "data_version": manifest_sha256(a.data),
         "recipe": {
-            "feature": "CLIP ViT-B/16 image_embeds (512-d), L2-normalised per crop",
+            "feature": {"native3": "CLIP ViT-B/16 image_embeds (512-d), L2-normalised per crop",
+                        "native3-cls": "class token after each of the 12 blocks (768-d each, L2-normalised), concatenated"
+                        }.get(recipe, "CLIP ViT-B/16 image_embeds (512-d), L2-normalised per crop"),
             "crop_recipe": recipe,
             "crop_recipe_candidates": list(emb),
             "views": {v: VIEW_CACHE[v] for v in cp.RECIPES[recipe]},

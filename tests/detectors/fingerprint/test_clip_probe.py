@@ -155,3 +155,45 @@ def test_real_files_from_shared_data():
         assert f.applicable and 0.0 <= f.score <= 1.0
         assert np.isfinite(f.details["logit"])
         assert f.details["crop_recipe"] in cp.RECIPES
+
+
+needs_encoder_file = pytest.mark.skipif(cp.encoder_path() is None, reason="CLIP encoder file missing")
+
+
+@needs_encoder_file
+def test_block_graph_keeps_the_embedding_and_gives_per_block_class_tokens():
+    rgb = _textured()
+    x = cp.view_crops(rgb, "native_cls")
+    np.testing.assert_array_equal(x, cp.view_crops(rgb, "native"))  # the same crops
+    both = cp.encode_crops(x, blocks=True)
+    # exposing the block outputs runs the same nodes: the final embedding is bit-identical
+    np.testing.assert_array_equal(both["native"], cp.embed_view(rgb, "native"))
+    cls = both["native_cls"]
+    assert cls.shape == (3, cp.N_BLOCKS * 768)
+    norms = np.linalg.norm(cls.reshape(3, cp.N_BLOCKS, 768), axis=2)
+    np.testing.assert_allclose(norms, 1.0, atol=1e-9)
+    np.testing.assert_array_equal(cp.embed_view(rgb, "native_cls"), cls)
+    # the blocks are different layers, not one tensor repeated
+    blocks = cls.reshape(3, cp.N_BLOCKS, 768)[0]
+    assert float(blocks[0] @ blocks[-1]) < 0.9
+    # a clip of identical stills has the image's features (re-normalised per block)
+    v = cp.video_embedding([rgb, rgb], recipe="native3-cls")
+    np.testing.assert_allclose(v, cls, atol=1e-6)
+
+
+def test_block_graph_rejects_a_foreign_graph(tmp_path):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, [None, 3, 224, 224])
+    y = helper.make_tensor_value_info("image_embeds", TensorProto.FLOAT, None)
+    g = helper.make_graph([helper.make_node("Identity", ["pixel_values"], ["image_embeds"], name="id")], "g", [x], [y])
+    p = tmp_path / "foreign.onnx"
+    onnx.save(helper.make_model(g), p)
+    with pytest.raises(ValueError, match="has no node"):
+        cp.block_model_bytes(str(p))
+
+
+def test_unknown_view_is_rejected():
+    with pytest.raises(ValueError, match="unknown view"):
+        cp.view_crops(np.zeros((300, 400, 3), np.uint8), "native_tokens")

@@ -99,14 +99,49 @@ def file_sha256(path: str) -> str:
     return h.hexdigest()
 
 
+# the residual stream after each of the 12 transformer blocks of the ViT-B/16 encoder: outputs of
+# the nodes that add the MLP branch back (HF CLIP export names; the last one is the graph output
+# `last_hidden_state` under another name)
+N_BLOCKS = 12
+BLOCK_NODE = "/vision_model/encoder/layers.{k}/Add_1"
+
+
+def block_model_bytes(path: str) -> tuple[bytes, list[str]]:
+    """The encoder graph with the residual stream after every transformer block exposed as extra
+    outputs (B x 197 x 768 each); the original `image_embeds` output is unchanged (the same nodes
+    run, so its values are bit-identical). Needs the `onnx` package."""
+    import onnx
+
+    model = onnx.load(path)
+    by_name = {n.name: n for n in model.graph.node}
+    names = []
+    for k in range(N_BLOCKS):
+        node = by_name.get(BLOCK_NODE.format(k=k))
+        if node is None:
+            raise ValueError(f"the CLIP encoder graph has no node {BLOCK_NODE.format(k=k)!r}")
+        names.append(node.output[0])
+    have = {o.name for o in model.graph.output}
+    for n in names:
+        if n not in have:
+            model.graph.output.append(onnx.helper.make_tensor_value_info(n, onnx.TensorProto.FLOAT, None))
+    return model.SerializeToString(), names
+
+
 @lru_cache(maxsize=2)
-def _session(path: str):
+def _session(path: str, blocks: bool = False):
+    """onnxruntime session of the encoder; with `blocks`, of the graph that also outputs every
+    block's residual stream (its output names on the returned session's `block_outputs`)."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 2
     opts.log_severity_level = 3
-    return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
+    if not blocks:
+        return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
+    model, names = block_model_bytes(path)
+    sess = ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
+    sess.block_outputs = names
+    return sess
 
 
 def crop_boxes(w: int, h: int, crop: int = CROP) -> list[tuple[int, int, int, int]]:
@@ -131,7 +166,14 @@ def crop_boxes(w: int, h: int, crop: int = CROP) -> list[tuple[int, int, int, in
 #            style: no resampling, so generator traces survive); images below 224 px on the short
 #            side are first upscaled to 224;
 #   native3+global3: both views, six crops, two encoder calls.
-RECIPES = {"global3": ("global",), "native3": ("native",), "native3+global3": ("native", "global")}
+#   native3-cls: the native3 crops, but the feature of a crop is the class token of the residual
+#            stream after each of the 12 transformer blocks (each L2-normalised, concatenated:
+#            12 x 768), not the final 512-d projection (after RINE, arXiv 2402.19091: the lower
+#            blocks keep the low-level traces that the last, semantic layers discard).
+RECIPES = {"global3": ("global",), "native3": ("native",), "native3+global3": ("native", "global"),
+           "native3-cls": ("native_cls",)}
+# views whose crops are taken as `native` takes them, and the feature each yields
+VIEW_CROPS = {"global": "global", "native": "native", "native_cls": "native"}
 DEFAULT_RECIPE = "global3"
 
 
@@ -144,18 +186,18 @@ def view_crops(rgb: np.ndarray, view: str) -> np.ndarray:
     """3 x 3 x 224 x 224 float32 encoder input of one view ('global' or 'native'), CLIP mean/std."""
     from PIL import Image
 
+    if view not in VIEW_CROPS:
+        raise ValueError(f"unknown view {view!r}")
+    view = VIEW_CROPS[view]
     h, w = rgb.shape[:2]
     im = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
     if view == "global":
         s = SHORT_SIDE / min(h, w)
         nw, nh = max(CROP, int(round(w * s))), max(CROP, int(round(h * s)))
         im = im.resize((nw, nh), Image.Resampling.BICUBIC)
-    elif view == "native":
-        if min(h, w) < CROP:
-            s = CROP / min(h, w)
-            im = im.resize((max(CROP, int(round(w * s))), max(CROP, int(round(h * s)))), Image.Resampling.BICUBIC)
-    else:
-        raise ValueError(f"unknown view {view!r}")
+    elif min(h, w) < CROP:  # native
+        s = CROP / min(h, w)
+        im = im.resize((max(CROP, int(round(w * s))), max(CROP, int(round(h * s)))), Image.Resampling.BICUBIC)
     return np.stack([_normalise(im.crop(box)) for box in crop_boxes(*im.size)]).astype(np.float32)
 
 
@@ -166,15 +208,33 @@ def clip_crops(rgb: np.ndarray, recipe: str = DEFAULT_RECIPE) -> list[np.ndarray
     return [view_crops(rgb, v) for v in RECIPES[recipe]]
 
 
-def embed_view(rgb: np.ndarray, view: str, path: str | Path | None = None) -> np.ndarray:
-    """3 x 512 L2-normalised CLIP image embeddings of one view (one encoder call)."""
+def _unit(e: np.ndarray) -> np.ndarray:
+    e = np.asarray(e, np.float64)
+    return e / np.maximum(np.linalg.norm(e, axis=-1, keepdims=True), 1e-12)
+
+
+def encode_crops(x: np.ndarray, path: str | Path | None = None, blocks: bool = False) -> dict[str, np.ndarray]:
+    """One encoder call on a batch of crops. Returns {"native": C x 512 L2-normalised
+    `image_embeds`} and, with `blocks`, also {"native_cls": C x (12 * 768)}: the class token of
+    the residual stream after each block, each L2-normalised, concatenated in block order. The
+    `image_embeds` of both graphs are identical for the same batch."""
     path = path or encoder_path()
     if path is None:
         raise FileNotFoundError("CLIP encoder file not found")
-    sess = _session(str(path))
+    sess = _session(str(path), blocks)
+    names = ["image_embeds"] + (sess.block_outputs if blocks else [])
+    out = sess.run(names, {sess.get_inputs()[0].name: x})
+    res = {"native": _unit(out[0])}
+    if blocks:
+        res["native_cls"] = np.concatenate([_unit(b[:, 0, :]) for b in out[1:]], axis=1)
+    return res
+
+
+def embed_view(rgb: np.ndarray, view: str, path: str | Path | None = None) -> np.ndarray:
+    """3 x D CLIP features of one view (one encoder call): D = 512 for `global` and `native`
+    (L2-normalised image embeddings), 12 x 768 for `native_cls` (per-block class tokens)."""
     x = view_crops(rgb, view)
-    e = np.asarray(sess.run(["image_embeds"], {sess.get_inputs()[0].name: x})[0], np.float64)
-    return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+    return encode_crops(x, path, blocks=view == "native_cls")["native_cls" if view == "native_cls" else "native"]
 
 
 def embed(rgb: np.ndarray, path: str | Path | None = None, recipe: str = DEFAULT_RECIPE) -> np.ndarray:
@@ -185,10 +245,13 @@ def embed(rgb: np.ndarray, path: str | Path | None = None, recipe: str = DEFAULT
 
 
 def video_embedding(stills: list[np.ndarray], path: str | Path | None = None, recipe: str = DEFAULT_RECIPE) -> np.ndarray:
-    """N_crops x 512 embedding of a clip: each still embedded under the recipe, averaged per crop
-    position over the stills, then L2-normalised."""
+    """N_crops x D embedding of a clip: each still embedded under the recipe, averaged per crop
+    position over the stills, then L2-normalised as an image's features are (per block for the
+    per-block class tokens of `native3-cls`)."""
     e = np.stack([embed(s, path, recipe) for s in stills]).mean(axis=0)  # F x C x D -> C x D
-    return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+    if "native_cls" in RECIPES[recipe]:
+        return _unit(e.reshape(e.shape[0], N_BLOCKS, -1)).reshape(e.shape)
+    return _unit(e)
 
 
 class LinearProbe:
