@@ -52,8 +52,10 @@ INNER_FOLDS = 4
 # outer fold of 0.3 and native3+global3 in 2 of 23 (docs/CLIP_PROBE.md), and their global view
 # would double the embedding time.
 RECIPE_CANDIDATES = ("native3", "native3-cls")
-VIEW_CACHE = {"global": f"short{cp.SHORT_SIDE}-crop{cp.CROP}x3-bicubic-v1", "native": f"native{cp.CROP}x3-v1",
-              "native_cls": f"native{cp.CROP}x3-cls{cp.N_BLOCKS}-v1"}
+# v2: the encoder runs in float32 (cp.ENCODER_ARITHMETIC); v1 entries were int8 products whose
+# values depend on the CPU that made them
+VIEW_CACHE = {"global": f"short{cp.SHORT_SIDE}-crop{cp.CROP}x3-bicubic-v2", "native": f"native{cp.CROP}x3-v2",
+              "native_cls": f"native{cp.CROP}x3-cls{cp.N_BLOCKS}-v2"}
 # augmentation pre-cap per view: the global view sees 256 px anyway; native crops must see the
 # image's own pixel scale, so only very large images are brought down first
 AUG_CAP = {"global": 2048, "native": 4096, "native_cls": 4096}
@@ -469,11 +471,18 @@ def main(argv: list[str] | None = None) -> int:
         }
         for p in PROTOCOLS
     }
+    # reference scores: what this probe gives a few training images as delivered, so that a test can
+    # check on any machine that the detector reproduces the features it was fitted on
+    picks = [i for i, r in enumerate(rows) if r["y"] == 0][:2] + [i for i, r in enumerate(rows) if r["y"] == 1][:2]
+    reference = [{"image": rows[i]["name"], "sha256": rows[i]["sha256"],
+                  "score": round(_sigmoid_list(probe, emb[recipe][(i, "delivered")]), 6)} for i in picks]
     meta = {
         "method": "fingerprint.clip_probe",
+        "reference_scores": reference,
         "probe": probe.to_dict(),
         "encoder_file": cp.ENCODER_FILE,
         "encoder_sha256": cp.file_sha256(str(enc)),
+        "encoder_arithmetic": cp.ENCODER_ARITHMETIC,
         "data_version": manifest_sha256(a.data),
         "recipe": {
             "feature": {"native3": "CLIP ViT-B/16 image_embeds (512-d), L2-normalised per crop",

