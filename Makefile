@@ -48,10 +48,11 @@ train: $(STAMP)
 	$(PY) -m pip install -q -e ".[train]"
 	$(PY) -m huiyan.learn.train --data $(SHARED) --out models
 
-# Fit the CLIP probe (frozen encoder + logistic probe; numpy/scipy only, no torch) with its nested
-# leave-one-group-out evaluation, then score the items that run does not (tampered/deepfake images,
-# videos) with probes refitted without their generator and source. About 40 min of CPU the first
-# time (embeddings cached in $(OUT)/clip_cache); see docs/CLIP_PROBE.md.
+# Fit the CLIP probe (frozen encoder run in float32 + logistic probe; numpy/scipy/onnx only, no
+# torch) with its nested leave-one-group-out evaluation, then score the items that run does not
+# (tampered/deepfake images, videos) with probes refitted without their generator and source.
+# About an hour of CPU the first time (embeddings cached in $(OUT)/clip_cache and $(OUT)/clip_oos);
+# see docs/CLIP_PROBE.md.
 clip-probe: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 $(PY) -m huiyan.learn.clip_probe --data $(SHARED) --cache $(OUT)/clip_cache \
 		--out src/huiyan/data/models/clip_probe.json --logo models/clip_probe_logo.json

@@ -69,7 +69,7 @@ def embeddings(entries, cache: Path) -> np.ndarray:
     cache.mkdir(parents=True, exist_ok=True)
     out = []
     for i, e in enumerate(entries):
-        f = cache / f"{e.sha256}_{recipe}.npy"
+        f = cache / f"{e.sha256}_{recipe}-{cp.FEATURE_VERSION}.npy"  # the encoder's feature version, as in clip_probe
         if not f.exists():
             rgb = decode_rgb(Path(e.path))
             emb = cp.embed(rgb, enc, recipe) if recipe else cp.embed(rgb, enc)

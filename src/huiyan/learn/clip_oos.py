@@ -43,7 +43,7 @@ def video_stills(path: Path, protocol: str, sha256: str, cache: Path) -> list[np
 
 
 def cached_video_embedding(entry, protocol: str, recipe: str, work: Path, bench_cache: Path) -> np.ndarray:
-    f = work / f"{entry.sha256}_{protocol}_{recipe}.npy"
+    f = work / f"{entry.sha256}_{protocol}_{recipe}-{lp.CACHE_VERSION}.npy"  # v2: float32 encoder arithmetic
     if f.is_file():
         return np.load(f)
     e = cp.video_embedding(video_stills(Path(entry.path), protocol, entry.sha256, bench_cache), cp.encoder_path(), recipe)

@@ -52,15 +52,19 @@ INNER_FOLDS = 4
 # outer fold of 0.3 and native3+global3 in 2 of 23 (docs/CLIP_PROBE.md), and their global view
 # would double the embedding time.
 RECIPE_CANDIDATES = ("native3", "native3-cls")
-# v2: the encoder runs in float32 (cp.ENCODER_ARITHMETIC); v1 entries were int8 products whose
-# values depend on the CPU that made them
-VIEW_CACHE = {"global": f"short{cp.SHORT_SIDE}-crop{cp.CROP}x3-bicubic-v2", "native": f"native{cp.CROP}x3-v2",
-              "native_cls": f"native{cp.CROP}x3-cls{cp.N_BLOCKS}-v2"}
+# the encoder's feature version (v2: float32 arithmetic, cp.ENCODER_ARITHMETIC; v1 entries were
+# int8 products whose values depend on the CPU that made them) is part of every cache key
+CACHE_VERSION = cp.FEATURE_VERSION
+VIEW_CACHE = {"global": f"short{cp.SHORT_SIDE}-crop{cp.CROP}x3-bicubic-{CACHE_VERSION}",
+              "native": f"native{cp.CROP}x3-{CACHE_VERSION}",
+              "native_cls": f"native{cp.CROP}x3-cls{cp.N_BLOCKS}-{CACHE_VERSION}"}
 # augmentation pre-cap per view: the global view sees 256 px anyway; native crops must see the
 # image's own pixel scale, so only very large images are brought down first
 AUG_CAP = {"global": 2048, "native": 4096, "native_cls": 4096}
-# views computed together by one encoder call (the block graph also gives the final embedding)
-SAME_CALL = {"native": ("native", "native_cls"), "native_cls": ("native", "native_cls")}
+# views computed together by one encoder call (`cp.encode_crops(..., blocks=True)` returns both,
+# keyed by these view names): the same crops of the same protocol copy, hence the same cap
+NATIVE_VIEWS = ("native", "native_cls")
+assert len({AUG_CAP[v] for v in NATIVE_VIEWS}) == 1
 
 
 # data -----------------------------------------------------------------------------------------
@@ -135,7 +139,8 @@ def _cache_file(cache: Path, row: dict, protocol: str, view: str) -> Path:
 
 
 def cached_view(row: dict, protocol: str, view: str, cache: Path, rgb_cache: dict | None = None) -> np.ndarray:
-    """3 x 512 embeddings of one view of one image under one protocol, cached on disk."""
+    """3 x D features of one view of one image under one protocol (D as `cp.embed_view` gives),
+    cached on disk; a miss on a native view fills the caches of both native views."""
     f = _cache_file(cache, row, protocol, view)
     if f.is_file():
         return np.load(f)
@@ -149,8 +154,9 @@ def cached_view(row: dict, protocol: str, view: str, cache: Path, rgb_cache: dic
             rgb_cache.clear()
             rgb_cache[row["sha256"]] = rgb
     x = apply_protocol(rgb, protocol, row["sha256"], AUG_CAP[view])
-    if view in SAME_CALL:  # both native features from one call; the crops and protocol copy are the same
+    if view in NATIVE_VIEWS:
         feats = cp.encode_crops(cp.view_crops(x, view), blocks=True)
+        feats = {v: feats[v] for v in NATIVE_VIEWS}
     else:
         feats = {view: cp.embed_view(x, view)}
     cache.mkdir(parents=True, exist_ok=True)
@@ -163,7 +169,7 @@ def cached_view(row: dict, protocol: str, view: str, cache: Path, rgb_cache: dic
 
 
 def cached_embedding(row: dict, protocol: str, cache: Path, rgb_cache: dict | None = None, recipe: str = cp.DEFAULT_RECIPE) -> np.ndarray:
-    """N_crops x 512 embeddings of an image under a recipe (its views stacked in recipe order)."""
+    """N_crops x D features of an image under a recipe (its views stacked in recipe order)."""
     return np.concatenate([cached_view(row, protocol, v, cache, rgb_cache) for v in cp.RECIPES[recipe]])
 
 
@@ -476,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     picks = [i for i, r in enumerate(rows) if r["y"] == 0][:2] + [i for i, r in enumerate(rows) if r["y"] == 1][:2]
     reference = [{"image": rows[i]["name"], "sha256": rows[i]["sha256"],
                   "score": round(_sigmoid_list(probe, emb[recipe][(i, "delivered")]), 6)} for i in picks]
+    reference.append({"image": "synthetic: clip_probe.reference_image()",
+                      "score": round(_sigmoid_list(probe, cp.embed(cp.reference_image(), enc, recipe)), 6)})
     meta = {
         "method": "fingerprint.clip_probe",
         "reference_scores": reference,

