@@ -160,6 +160,22 @@ def test_learned_method_scored_out_of_fold():
     assert rec["findings"][0]["score"] == 0.99  # the cached record is not modified
 
 
+def test_learned_finding_without_out_of_fold_score_is_reported(capsys):
+    from types import SimpleNamespace
+
+    from huiyan.bench.evaluate import make_rows
+
+    rec = {"media": "images", "relative_path": "src/b.png", "protocol": "laundered", "errors": [],
+           "findings": [{"method": "fingerprint.learned_patch", "method_version": "1", "family": "fingerprint",
+                         "applicable": True, "score": 0.99, "llr": 0.0, "details": {}}]}
+    e = SimpleNamespace(y=0, label="real", generator="", gen_key=None, source="s", source_format="PNG")
+    oos = {"fingerprint.learned_patch": {("a.png", "delivered"): 0.2}}
+    row = make_rows([rec], {("images", "src/b.png"): e}, oos=oos)[0]
+    assert row.findings[0]["score"] == 0.99 and "oos_score_from" not in row.findings[0]["details"]
+    err = capsys.readouterr().err
+    assert "1 applicable findings of fingerprint.learned_patch" in err and "src/b.png (laundered)" in err
+
+
 def test_category_table_counts_flagged_items_against_their_label():
     from huiyan.bench.report import category_table
 

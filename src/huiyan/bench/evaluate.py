@@ -14,6 +14,7 @@ out-of-sample LLRs of all sources.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,7 @@ def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any]
     if oos is None:
         oos = learned_oos_scores({f["method"] for r in records for f in r.get("findings", [])})
     rows = []
+    missing: dict[str, list[str]] = {}  # learned method -> applicable findings without a published row
     for r in records:
         e = entries[(r["media"], r["relative_path"])]
         if oos:
@@ -94,6 +96,8 @@ def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any]
                 s = oos.get(f["method"], {}).get((name, r["protocol"]))
                 if s is not None and f.get("applicable"):
                     f = {**f, "score": s, "details": {**(f.get("details") or {}), "oos_score_from": "logo"}}
+                elif f["method"] in oos and f.get("applicable"):
+                    missing.setdefault(f["method"], []).append(f"{r['relative_path']} ({r['protocol']})")
                 fs.append(f)
             r = {**r, "findings": fs}
         rows.append(Row(
@@ -109,6 +113,10 @@ def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any]
             findings=r.get("findings", []),
             errors=r.get("errors", []),
         ))
+    for m, items in sorted(missing.items()):  # said, not silent: these are scored by the shipped model
+        print(f"[bench] warning: {len(items)} applicable findings of {m} have no published out-of-fold score "
+              f"and keep the shipped model's (possibly in-sample) score, e.g. {', '.join(items[:3])}",
+              file=sys.stderr, flush=True)
     return rows
 
 

@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     logo["rows"] = [r for r in logo["rows"] if (r["path"], r["protocol"]) not in known] + out_rows
     logo["extra_rows_by"] = ("huiyan.learn.clip_oos: tampered/deepfake images and videos, each scored by a probe "
                              "refitted without its generator family and source (shipped recipe and L2)")
-    a.logo.write_text(json.dumps(logo, indent=0) + "\n")
+    tmp = a.logo.with_name(a.logo.name + ".tmp")
+    tmp.write_text(json.dumps(logo, indent=0) + "\n")
+    tmp.replace(a.logo)  # atomic: a harness reading the file meanwhile never sees half of it
     print(f"[{time.time() - t0:6.0f}s] {len(out_rows)} rows appended to {a.logo}")
     return 0
 
