@@ -145,32 +145,29 @@ def test_make_all_writes_docs(tiny_root, tmp_path):
         "roc_images_delivered.png", "roc_images_laundered.png", "roc_images_resized.png", "roc_images_stripped.png"]
 
 
-def test_learned_method_scored_out_of_fold():
+def _learned_row(path: str, protocol: str):
+    """make_rows on one cached record holding one learned finding (score 0.99), with a published
+    out-of-fold score of 0.2 for a.png as delivered only. Returns (row, record)."""
     from types import SimpleNamespace
 
     from huiyan.bench.evaluate import make_rows
 
-    rec = {"media": "images", "relative_path": "src/a.png", "protocol": "delivered", "errors": [],
+    rec = {"media": "images", "relative_path": path, "protocol": protocol, "errors": [],
            "findings": [{"method": "fingerprint.learned_patch", "method_version": "1", "family": "fingerprint",
                          "applicable": True, "score": 0.99, "llr": 0.0, "details": {}}]}
     e = SimpleNamespace(y=0, label="real", generator="", gen_key=None, source="s", source_format="PNG")
     oos = {"fingerprint.learned_patch": {("a.png", "delivered"): 0.2}}
-    row = make_rows([rec], {("images", "src/a.png"): e}, oos=oos)[0]
+    return make_rows([rec], {("images", path): e}, oos=oos)[0], rec
+
+
+def test_learned_method_scored_out_of_fold():
+    row, rec = _learned_row("src/a.png", "delivered")
     assert row.findings[0]["score"] == 0.2 and row.findings[0]["details"]["oos_score_from"] == "logo"
     assert rec["findings"][0]["score"] == 0.99  # the cached record is not modified
 
 
 def test_learned_finding_without_out_of_fold_score_is_reported(capsys):
-    from types import SimpleNamespace
-
-    from huiyan.bench.evaluate import make_rows
-
-    rec = {"media": "images", "relative_path": "src/b.png", "protocol": "laundered", "errors": [],
-           "findings": [{"method": "fingerprint.learned_patch", "method_version": "1", "family": "fingerprint",
-                         "applicable": True, "score": 0.99, "llr": 0.0, "details": {}}]}
-    e = SimpleNamespace(y=0, label="real", generator="", gen_key=None, source="s", source_format="PNG")
-    oos = {"fingerprint.learned_patch": {("a.png", "delivered"): 0.2}}
-    row = make_rows([rec], {("images", "src/b.png"): e}, oos=oos)[0]
+    row, _ = _learned_row("src/b.png", "laundered")
     assert row.findings[0]["score"] == 0.99 and "oos_score_from" not in row.findings[0]["details"]
     err = capsys.readouterr().err
     assert "1 applicable findings of fingerprint.learned_patch" in err and "src/b.png (laundered)" in err
