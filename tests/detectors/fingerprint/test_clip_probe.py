@@ -30,11 +30,7 @@ def _item(tmp_path, rgb, name="x.png"):
 
 
 def _textured(h=300, w=400, seed=0):
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w]
-    base = 128 + 60 * np.sin(xx / 17.0) * np.cos(yy / 23.0)
-    rgb = np.stack([base, base[::-1], base[:, ::-1]], axis=-1) + rng.normal(0, 8, (h, w, 3))
-    return np.clip(rgb, 0, 255).astype(np.uint8)
+    return cp.reference_image(h, w, seed)
 
 
 def test_crop_boxes_cover_centre_and_ends():

@@ -257,13 +257,13 @@ def _session(path: str):
     return sess
 
 
-def reference_image(h: int = 300, w: int = 400) -> np.ndarray:
+def reference_image(h: int = 300, w: int = 400, seed: int = 0) -> np.ndarray:
     """A deterministic synthetic RGB image (smooth pattern plus seeded noise). The probe JSON
     records the score it gets at fit time, so that a test can check on any machine, without the
     development data, that the detector computes the features the probe was fitted on."""
     yy, xx = np.mgrid[0:h, 0:w]
     base = 128 + 60 * np.sin(xx / 17.0) * np.cos(yy / 23.0)
-    rgb = np.stack([base, base[::-1], base[:, ::-1]], axis=-1) + np.random.default_rng(0).normal(0, 8, (h, w, 3))
+    rgb = np.stack([base, base[::-1], base[:, ::-1]], axis=-1) + np.random.default_rng(seed).normal(0, 8, (h, w, 3))
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
