@@ -11,6 +11,7 @@ from huiyan.fusion.calibrate import (
     apply_calibration,
     choose_bands,
     fit_isotonic_llr,
+    fit_logistic_llr,
     fit_methods,
     fit_weights,
     pav,
@@ -45,8 +46,53 @@ def test_class_balance_does_not_shift_llr():
     assert max(abs(v) for v in e["y"]) < 0.5
 
 
+def test_logistic_map_recovers_a_known_llr():
+    # two Gaussian classes with equal variance: the true LLR is linear in the score,
+    # LLR(s) = (mu1 - mu0) / var * (s - (mu0 + mu1) / 2) = 2 * (s - 0.5) for mu 0 and 1, var 0.5
+    rng = np.random.default_rng(1)
+    s = np.r_[rng.normal(0, 0.5**0.5, 4000), rng.normal(1, 0.5**0.5, 2000)]
+    y = np.r_[np.zeros(4000), np.ones(2000)].astype(int)
+    e = fit_logistic_llr(s, y)
+    assert e["kind"] == "logistic" and e["n_real"] == 4000 and e["n_manipulated"] == 2000
+    for v, want in ((0.5, 0.0), (1.0, 1.0), (0.0, -1.0)):  # near the centre asinh is ~ linear
+        assert apply_calibration(e, v) == pytest.approx(want, abs=0.25)
+
+
+def test_logistic_map_keeps_the_order_and_bounds_of_heavy_tailed_scores():
+    rng = np.random.default_rng(2)
+    s = np.r_[rng.lognormal(0, 2, 300), rng.lognormal(1, 2, 150)]  # ELA-like: spans five decades
+    y = np.r_[np.zeros(300), np.ones(150)].astype(int)
+    e = fit_logistic_llr(s, y)
+    grid = np.sort(np.r_[s, 1e-9, 1e9])
+    llr = np.array([apply_calibration(e, g) for g in grid])
+    assert e["slope"] > 0
+    assert np.all(np.diff(llr) >= 0) and np.all(np.abs(llr) <= LLR_MAX)
+    assert len(np.unique(np.round(llr[1:-1], 9))) > 0.95 * len(s)  # no steps: distinct scores stay distinct
+
+
+def test_an_inverted_or_uninformative_score_gives_no_evidence():
+    rng = np.random.default_rng(4)
+    s = np.r_[rng.normal(1, 1, 200), rng.normal(0, 1, 100)]  # manipulated items score lower
+    y = np.r_[np.zeros(200), np.ones(100)].astype(int)
+    e = fit_logistic_llr(s, y)
+    assert e["slope"] == 0.0 and abs(e["intercept"]) < 0.05
+    s = np.r_[np.arange(300) % 10, np.arange(30) % 10].astype(float)  # same distribution, 10:1 classes
+    y = np.r_[np.zeros(300), np.ones(30)].astype(int)
+    e = fit_logistic_llr(s, y)
+    assert max(abs(apply_calibration(e, v)) for v in range(10)) < 0.2
+
+
+def test_fit_methods_fits_the_form_asked_for():
+    rng = np.random.default_rng(5)
+    rows = [{"method": "m", "score": float(v), "applicable": True, "y": y}
+            for y in (0, 1) for v in rng.normal(y, 1, 50)]
+    assert fit_methods(rows)["methods"]["m"]["kind"] == "logistic"  # the shipped form
+    assert fit_methods(rows, "isotonic")["methods"]["m"]["kind"] == "isotonic"
+
+
 def test_too_few_items_gives_no_map():
     assert fit_isotonic_llr([0.1, 0.2, 0.9], [0, 1, 1]) is None
+    assert fit_logistic_llr([0.1, 0.2, 0.9, float("nan")] * 2, [0, 1, 1, 0] * 2) is None  # NaN dropped: 2 real
     rows = [{"method": "m", "score": 1.0, "applicable": True, "y": 1}] * 2
     assert fit_methods(rows)["methods"] == {}
 

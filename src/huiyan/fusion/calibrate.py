@@ -1,14 +1,25 @@
 """Per-method calibration of scores into log-likelihood ratios, and the verdict bands.
 
-A calibration entry is a monotone (non-decreasing) piecewise-linear map from a method's score to
-an LLR (manipulated vs camera original), stored as knots `x`, `y`. It is fitted by isotonic
-regression (pool-adjacent-violators) of the label on the score with the two classes weighted
-equally, so the fitted probability is a posterior under even odds and its logit is an LLR. Blocks
-lighter than max(8 items, 5% of the data) are merged with a neighbour, a pseudo-count of one item
-per block keeps every LLR finite, knots sit at block centres (linear in between, flat beyond), and
-LLRs are clipped to +-LLR_MAX.
-Methods with too few applicable items of either class get no map: fusion then uses the LLR the
-method states itself.
+A calibration entry maps a method's score to an LLR (manipulated vs camera original), fitted with
+the two classes weighted equally, so that a fitted probability is a posterior under even odds and
+its logit is an LLR. Two forms exist; `logistic` is the one fitted (FORM):
+
+- `logistic`: LLR = slope * asinh((score - center) / scale) + intercept, slope >= 0, with
+  `center` and `scale` the median and interquartile range of the training scores (asinh tames
+  heavy tails). Logistic-regression calibration is the usual way of turning a forensic score into
+  an LLR (Morrison 2013, "Tutorial on logistic-regression calibration and fusion", Australian
+  Journal of Forensic Sciences 45:173, doi:10.1080/00450618.2012.733025). Its two parameters move
+  little between folds, and the map keeps the order of the scores.
+- `isotonic` (fitted up to calibration 2026-12-07, still read): a monotone piecewise-linear map
+  stored as knots `x`, `y`, fitted by pool-adjacent-violators (Zadrozny & Elkan 2002,
+  doi:10.1145/775047.775151). Blocks lighter than max(8 items, 5% of the data) are merged with a
+  neighbour, a pseudo-count of one item per block keeps every LLR finite, and knots sit at block
+  centres (linear in between, flat beyond). It follows any monotone shape, but its steps tie
+  distinct scores, and out of sample its maps, each fitted without a source and a generator
+  family, lost much of the ranking of the scores (docs/DECISIONS.md, "Calibration form").
+
+LLRs are clipped to +-LLR_MAX. Methods with too few applicable items of either class get no map:
+fusion then uses the LLR the method states itself.
 
 `python -m huiyan.fusion.calibrate --data DIR --out src/huiyan/data/calibration.json` (`make
 calibrate`) runs the evaluation harness (cached) over DIR/images and DIR/videos under every
@@ -25,10 +36,13 @@ import numpy as np
 
 LLR_MAX = 6.0  # a single calibrated method never claims odds beyond e^6 ~ 400:1
 MIN_PER_CLASS = 3  # applicable items of each class needed to fit a map
-MIN_BLOCK = 8.0  # least weight (in items) behind one step of the map
+MIN_BLOCK = 8.0  # least weight (in items) behind one step of the isotonic map
 
 
 def apply_calibration(entry: dict[str, Any], score: float) -> float:
+    if entry.get("kind") == "logistic":
+        z = math.asinh((float(score) - entry["center"]) / entry["scale"])
+        return float(np.clip(entry["slope"] * z + entry["intercept"], -LLR_MAX, LLR_MAX))
     x = np.asarray(entry["x"], dtype=float)
     y = np.asarray(entry["y"], dtype=float)
     return float(np.interp(score, x, y))
@@ -80,13 +94,11 @@ def _merge_small(means: list[float], weights: list[float], spans: list[tuple[int
 
 def fit_isotonic_llr(scores, labels, *, llr_max: float = LLR_MAX) -> dict[str, Any] | None:
     """Fit a monotone score->LLR map; None when either class has fewer than MIN_PER_CLASS items."""
-    s = np.asarray(scores, dtype=float)
-    y = np.asarray(labels, dtype=int)
-    ok = np.isfinite(s)
-    s, y = s[ok], y[ok]
-    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
-    if n_pos < MIN_PER_CLASS or n_neg < MIN_PER_CLASS:
+    data = _finite_two_class(scores, labels)
+    if data is None:
         return None
+    s, y = data
+    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
     order = np.lexsort((y, s))  # ties: negatives first, PAV pools them anyway
     s, y = s[order], y[order]
     # equal class weight, normalised so the total weight equals the item count
@@ -117,10 +129,66 @@ def fit_isotonic_llr(scores, labels, *, llr_max: float = LLR_MAX) -> dict[str, A
     }
 
 
-def fit_methods(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Fit one map per method from rows {method, score, applicable, y, media_type}; a method met
-    on more than one media type gets one map per type, under the key `method@media` (see
-    huiyan.fusion.combine.calibration_key), and is listed in the result's `per_media_methods`."""
+def _finite_two_class(scores, labels) -> tuple[np.ndarray, np.ndarray] | None:
+    s = np.asarray(scores, dtype=float)
+    y = np.asarray(labels, dtype=int)
+    ok = np.isfinite(s)
+    s, y = s[ok], y[ok]
+    if (y == 1).sum() < MIN_PER_CLASS or (y == 0).sum() < MIN_PER_CLASS:
+        return None
+    return s, y
+
+
+def fit_logistic_llr(scores, labels, *, llr_max: float = LLR_MAX, ridge: float = 1.0) -> dict[str, Any] | None:
+    """Fit LLR = slope * asinh((score - center) / scale) + intercept by class-balanced logistic
+    regression (Newton steps, a ridge of `ridge` items' worth on both parameters, slope >= 0);
+    None when either class has fewer than MIN_PER_CLASS items. Morrison 2013,
+    doi:10.1080/00450618.2012.733025."""
+    data = _finite_two_class(scores, labels)
+    if data is None:
+        return None
+    s, y = data
+    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
+    center = float(np.median(s))
+    q25, q75 = np.quantile(s, [0.25, 0.75])
+    scale = float(q75 - q25) or float(np.std(s)) or 1.0
+    z = np.arcsinh((s - center) / scale)
+    X = np.c_[z, np.ones_like(z)]
+    w = np.where(y == 1, 0.5 / n_pos, 0.5 / n_neg)  # each class weighs one half
+    lam = ridge / len(y)
+    beta = np.zeros(2)
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(X @ beta, -30, 30)))
+        grad = X.T @ (w * (p - y)) + 2 * lam * beta
+        hess = (X * (w * p * (1 - p))[:, None]).T @ X + 2 * lam * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        beta = beta - step
+        if beta[0] < 0:  # a monotone map: an inverted score gives no evidence, not reversed evidence
+            beta[0] = 0.0
+        if np.max(np.abs(step)) < 1e-9:
+            break
+    if beta[0] == 0.0:  # refit the intercept alone
+        beta[1] = float(np.log(((w * y).sum() + lam) / ((w * (1 - y)).sum() + lam)))  # ~0 for balanced weights
+    return {
+        "kind": "logistic",
+        "center": round(center, 6),
+        "scale": round(scale, 6),
+        "slope": round(float(beta[0]), 4),
+        "intercept": round(float(np.clip(beta[1], -llr_max, llr_max)), 4),
+        "n_manipulated": n_pos,
+        "n_real": n_neg,
+    }
+
+
+FITTERS = {"logistic": fit_logistic_llr, "isotonic": fit_isotonic_llr}
+FORM = "logistic"  # the shipped form; docs/DECISIONS.md has the isotonic form's figures
+
+
+def fit_methods(rows: list[dict[str, Any]], form: str | None = None) -> dict[str, Any]:
+    """Fit one map per method from rows {method, score, applicable, y, media_type}, of the given
+    form (`logistic` or `isotonic`; default FORM); a method met on more than one media type gets
+    one map per type, under the key `method@media` (see huiyan.fusion.combine.calibration_key),
+    and is listed in the result's `per_media_methods`."""
     media: dict[str, set[str]] = {}
     for r in rows:
         if r.get("media_type"):
@@ -139,7 +207,7 @@ def fit_methods(rows: list[dict[str, Any]]) -> dict[str, Any]:
             versions[key] = r["method_version"]
     out: dict[str, Any] = {}
     for m, (xs, ys) in sorted(by_method.items()):
-        entry = fit_isotonic_llr(xs, ys)
+        entry = FITTERS[form or FORM](xs, ys)
         if entry is not None:
             if m in versions:
                 entry["method_version"] = versions[m]
