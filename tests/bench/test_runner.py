@@ -111,3 +111,75 @@ def test_records_of_an_older_transform_version_are_computed_again(tmp_path, jpeg
         assert "seconds" in third["laundered"] and third["laundered"]["findings"]
         raw.write_text(json.dumps(rec) + "\n")  # the old record again, for the reuse_stale run
     assert runner.LAST_STATS == {"run": 1, "cached": 1}  # reuse_stale does not take an older transform
+
+
+class _Learned:
+    """A stand-in learned detector (not registered): counts how often its model runs."""
+
+    runs = 0
+
+    @classmethod
+    def make(cls):
+        from huiyan.detectors.base import Detector
+
+        class Fake(Detector):
+            method = "fingerprint.fake_learned"
+            version = "1"
+            family = "fingerprint"
+            media_types = ("image",)
+            inputs = ("pixels",)
+
+            def not_applicable_reason(self, item):
+                return "image too small" if min(item.pixels.shape[:2]) < 8 else None
+
+            def analyze(self, item):
+                cls.runs += 1
+                return self.finding(0.123, zh="模型", en="model")
+
+        return Fake()
+
+
+def _learned_setup(tmp_path, monkeypatch, jpeg_with_exif, *, trained_here: bool):
+    import json
+    import shutil
+
+    from huiyan.bench import evaluate
+
+    root = tmp_path / "data"
+    (root / "x").mkdir(parents=True)
+    shutil.copy(jpeg_with_exif, root / "x" / "in.jpg")
+    (root / "MANIFEST.csv").write_text("path,label\nx/in.jpg,real\n")
+    trained = hashlib.sha256((root / "MANIFEST.csv").read_bytes()).hexdigest() if trained_here else "0" * 64
+    monkeypatch.setattr(evaluate, "_trained_on", lambda name: trained if name == "fake_learned" else None)
+    work = tmp_path / "work"
+    (work / "models").mkdir(parents=True)
+    rows = [{"path": "x/in.jpg", "protocol": "stripped", "score": 0.9}]
+    (work / "models" / "fake_learned_logo.json").write_text(json.dumps({"rows": rows}))
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(runner, "_DETECTORS", [_Learned.make()])
+    monkeypatch.setattr(runner, "_PUBLISHED", {})
+    _Learned.runs = 0
+    sha = hashlib.sha256((root / "x" / "in.jpg").read_bytes()).hexdigest()
+    return Entry(media="images", relative_path="x/in.jpg", path=str(root / "x" / "in.jpg"), label="real", y=0,
+                 generator="camera:test", gen_key=None, source="test", source_format="JPEG", sha256=sha)
+
+
+def test_a_learned_model_is_not_run_where_it_publishes_an_out_of_fold_score(tmp_path, monkeypatch, jpeg_with_exif):
+    e = _learned_setup(tmp_path, monkeypatch, jpeg_with_exif, trained_here=True)
+    recs = runner.run_entries([e], ["delivered", "stripped"], tmp_path / "bench", workers=1, progress=False)
+    for r in recs:
+        (f,) = r["findings"]
+        assert f["applicable"] and f["score"] == 0.9 and f["details"] == {"oos_score_from": "logo", "model_run": False}
+    assert _Learned.runs == 0
+    # --run-learned: the cached stand-in findings are not reused, the model runs
+    recs = runner.run_entries([e], ["delivered", "stripped"], tmp_path / "bench", workers=1, progress=False,
+                              published=False)
+    assert [f["score"] for r in recs for f in r["findings"]] == [0.123, 0.123]
+    assert _Learned.runs == 1  # stripped copies the delivered finding (pixel-only method)
+
+
+def test_on_other_data_a_file_sharing_a_name_with_a_training_file_gets_the_model_score(
+        tmp_path, monkeypatch, jpeg_with_exif):
+    e = _learned_setup(tmp_path, monkeypatch, jpeg_with_exif, trained_here=False)
+    (rec,) = runner.run_entries([e], ["delivered"], tmp_path / "bench", workers=1, progress=False)
+    assert rec["findings"][0]["score"] == 0.123 and _Learned.runs == 1

@@ -52,10 +52,43 @@ class Row:
     reasons: list[dict[str, Any]] = field(default_factory=list)
 
 
-def learned_oos_scores(methods: set[str]) -> dict[str, dict[tuple[str, str], float]]:
+def _trained_on(name: str) -> str | None:
+    """SHA-256 of the MANIFEST.csv a shipped learned model was trained from (its JSON's
+    `data_version`), or None when the model records none."""
+    import json
+    from pathlib import Path
+
+    f = Path(__file__).resolve().parents[1] / "data" / "models" / f"{name}.json"
+    try:
+        v = json.loads(f.read_text()).get("data_version")
+    except (OSError, ValueError):
+        return None
+    return v.get("sha256") if isinstance(v, dict) else v
+
+
+def manifest_hashes(entries) -> set[str]:
+    """SHA-256 of the MANIFEST.csv of every data root the entries come from."""
+    import hashlib
+    from pathlib import Path
+
+    roots = {str(e.path)[: -len(e.relative_path)] if str(e.path).endswith(e.relative_path) else None for e in entries}
+    out = set()
+    for r in roots - {None}:
+        m = Path(r) / "MANIFEST.csv"
+        if m.exists():
+            out.add(hashlib.sha256(m.read_bytes()).hexdigest())
+    return out
+
+
+def learned_oos_scores(methods: set[str], manifests: set[str] | None = None) -> dict[str, dict[tuple[str, str], float]]:
     """Out-of-fold scores published by learned methods (`models/<name>_logo.json`, rows with
     path, protocol, score), so that a detector trained on the evaluation data is scored on items
-    it was not trained on. Pixel-only models score `delivered` as `stripped` (same pixels)."""
+    it was not trained on. Pixel-only models score `delivered` as `stripped` (same pixels).
+
+    With `manifests` (see manifest_hashes), a model's rows are used only when the data evaluated
+    includes the data it was trained from (its recorded MANIFEST.csv hash): on any other data
+    (a held-out set) the shipped model is out of sample already, and a file that merely shares a
+    name with a training file must not take that file's score."""
     import json
     from pathlib import Path
 
@@ -63,6 +96,8 @@ def learned_oos_scores(methods: set[str]) -> dict[str, dict[tuple[str, str], flo
     roots = [Path.cwd() / "models", Path(__file__).resolve().parents[3] / "models"]
     for m in methods:
         name = m.split(".")[-1]
+        if manifests is not None and _trained_on(name) not in manifests:
+            continue
         for root in roots:
             f = root / f"{name}_logo.json"
             if f.exists():
@@ -84,7 +119,8 @@ def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any]
     """Rows from cached records; findings of learned methods get their out-of-fold score where
     one is published (`details.oos_score_from` says so)."""
     if oos is None:
-        oos = learned_oos_scores({f["method"] for r in records for f in r.get("findings", [])})
+        oos = learned_oos_scores({f["method"] for r in records for f in r.get("findings", [])},
+                                 manifest_hashes(entries.values()))
     rows = []
     missing: dict[str, list[str]] = {}  # learned method -> applicable findings without a published row
     for r in records:

@@ -39,7 +39,7 @@ def _subsample(entries: list, limit: int | None) -> list:
 
 def collect(data: str | Path, work: str | Path, *, limit: int | None = None, workers: int = 2,
             protocols: tuple[str, ...] = ALL_PROTOCOLS, folders: tuple[str, ...] = ("images", "videos"),
-            progress: bool = True, reuse_stale: bool = False) -> Dataset:
+            progress: bool = True, reuse_stale: bool = False, published: bool = True) -> Dataset:
     from huiyan.bench import runner
     from huiyan.bench.manifest import data_version, load_manifest
 
@@ -54,7 +54,7 @@ def collect(data: str | Path, work: str | Path, *, limit: int | None = None, wor
         entries += _subsample(load_manifest(r), limit)
     t0 = time.time()
     records = runner.run_entries(entries, list(protocols), work, workers=workers, progress=progress,
-                                 reuse_stale=reuse_stale)
+                                 reuse_stale=reuse_stale, published=published)
     return Dataset(
         data=str(data),
         entries={(e.media, e.relative_path): e for e in entries},
@@ -323,11 +323,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="at most N files per media folder")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--calibration-out", default=None, help="also write the shipped calibration here")
+    ap.add_argument("--run-learned", action="store_true",
+                    help="run learned models even on files for which they publish an out-of-fold score")
     ap.add_argument("--reuse-stale", action="store_true",
                     help="use cached detector results even where a method's version changed since")
     args = ap.parse_args(argv)
     out = Path(args.out)
-    ds = collect(args.data, out, limit=args.limit, workers=args.workers, reuse_stale=args.reuse_stale)
+    ds = collect(args.data, out, limit=args.limit, workers=args.workers, reuse_stale=args.reuse_stale,
+                 published=not args.run_learned)
     docs = Path(args.docs) if args.docs else None
     if docs:
         docs.mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,18 @@ that read nothing but the pixels (and faces found on them) therefore give the sa
 and their delivered findings are copied into the stripped record (marked `reused_from`) instead of
 being computed twice. Methods that read the file format, metadata or JPEG tables run on the
 stripped file as usual. tests/bench/test_runner.py checks the equality on a JPEG with EXIF.
+
+A learned method that publishes out-of-fold scores for the very data it was trained on
+(`models/<name>_logo.json`, see huiyan.bench.evaluate.learned_oos_scores) is not run on a file
+that has such a score: the evaluation would replace the shipped model's in-sample score by the
+published one anyway. Its applicability check still runs, and its finding carries the published
+score (`details.oos_score_from` = "logo", `model_run` false). On any other data the model runs.
+`published=False` runs every model regardless (e.g. to time them).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -67,8 +75,41 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def analyse_path(path: Path, only: set[str] | None = None) -> dict[str, Any]:
-    """Run the registered detectors (or the `only` subset) on one file without a case folder."""
+_PUBLISHED: dict[str, dict[str, dict[tuple[str, str], float]]] = {}  # data root -> method -> (name, protocol) -> score
+
+
+def published_scores(entry: dict[str, Any], protocol: str) -> dict[str, float]:
+    """Out-of-fold scores that learned methods publish for this file under this protocol; empty
+    unless the entry's data root is the data the method was trained from."""
+    from types import SimpleNamespace
+
+    from huiyan.bench.evaluate import learned_oos_scores, manifest_hashes
+
+    path, rel = str(entry["path"]), entry["relative_path"]
+    root = path[: -len(rel)] if path.endswith(rel) else path
+    if root not in _PUBLISHED:
+        _PUBLISHED[root] = learned_oos_scores({d.method for d in _detectors()},
+                                              manifest_hashes([SimpleNamespace(path=path, relative_path=rel)]))
+    name = rel.rsplit("/", 1)[-1]
+    return {m: d[(name, protocol)] for m, d in _PUBLISHED[root].items() if (name, protocol) in d}
+
+
+def _stand_in(det, score: float):
+    """A copy of a learned detector that checks applicability as usual but, instead of running
+    its model, reports the published out-of-fold score."""
+    d = copy.copy(det)
+    d.analyze = lambda item: det.finding(
+        score,
+        zh="基准测试：采用该方法公布的留出（out-of-fold）分数，模型未运行",
+        en="benchmark: the method's published out-of-fold score; the model was not run",
+        details={"oos_score_from": "logo", "model_run": False},
+    )
+    return d
+
+
+def analyse_path(path: Path, only: set[str] | None = None, published: dict[str, float] | None = None) -> dict[str, Any]:
+    """Run the registered detectors (or the `only` subset) on one file without a case folder;
+    methods named in `published` report that score instead of running their model."""
     from huiyan.media.item import Item
     from huiyan.media.probe import MediaError, sniff
     from huiyan.pipeline import run_detectors
@@ -95,6 +136,7 @@ def analyse_path(path: Path, only: set[str] | None = None) -> dict[str, Any]:
         decoded = False
         rec["errors"].append(f"decode: {e}")
     dets = [d for d in _detectors() if probe.media_type in d.media_types and (only is None or d.method in only)]
+    dets = [_stand_in(d, published[d.method]) if d.method in (published or {}) else d for d in dets]
     findings, errors = run_detectors(item, dets, decoded)
     rec["errors"].extend(errors)
     rec["findings"] = [
@@ -118,11 +160,11 @@ def analyse_path(path: Path, only: set[str] | None = None) -> dict[str, Any]:
     return rec
 
 
-def _job(args: tuple[dict, str, str, dict | None, dict | None]) -> dict[str, Any]:
+def _job(args: tuple[dict, str, str, dict | None, dict | None, bool]) -> dict[str, Any]:
     from huiyan.bench.protocols import prepare, transform_version
     from huiyan.media.probe import sniff
 
-    entry, protocol, cache, old, same_pixels = args
+    entry, protocol, cache, old, same_pixels, use_published = args
     base = {"relative_path": entry["relative_path"], "media": entry["media"], "sha256": entry["sha256"],
             "protocol": protocol}
     try:
@@ -145,14 +187,18 @@ def _job(args: tuple[dict, str, str, dict | None, dict | None]) -> dict[str, Any
         versions = method_versions(media_type)
         keep = []
         if old is not None and not old.get("errors"):
-            keep = [f for f in old.get("findings", []) if versions.get(f["method"]) == f["method_version"]]
+            keep = [f for f in old.get("findings", []) if versions.get(f["method"]) == f["method_version"]
+                    and (use_published or not _stood_in(f))]
         if same_pixels is not None and not same_pixels.get("errors"):  # a record of the same pixels
             have = {f["method"] for f in keep}
             pix = pixel_only_methods(media_type)
             keep += [{**f, "seconds": 0.0, "reused_from": same_pixels["protocol"]} for f in same_pixels.get("findings", [])
-                     if f["method"] in pix and f["method"] not in have and versions.get(f["method"]) == f["method_version"]]
+                     if f["method"] in pix and f["method"] not in have and versions.get(f["method"]) == f["method_version"]
+                     and (use_published or not _stood_in(f))]
         only = set(versions) - {f["method"] for f in keep} if keep else None
-        rec = analyse_path(path, only=only) if only is None or only else {"errors": [], "findings": [], "seconds": 0.0}
+        given = published_scores(entry, protocol) if use_published else None
+        rec = (analyse_path(path, only=only, published=given) if only is None or only
+               else {"errors": [], "findings": [], "seconds": 0.0})
         if old is not None and only is not None:
             rec["seconds"] = round(float(old.get("seconds", 0.0)) + rec.get("seconds", 0.0), 3)
         rec["findings"] = sorted(keep + rec["findings"], key=lambda f: f["method"])
@@ -161,6 +207,11 @@ def _job(args: tuple[dict, str, str, dict | None, dict | None]) -> dict[str, Any
         return rec
     except Exception as e:  # a broken transform or file: recorded, never hidden
         return {**base, "errors": [f"harness: {type(e).__name__}: {e}"], "findings": []}
+
+
+def _stood_in(f: dict) -> bool:
+    """Whether a cached finding is a published out-of-fold score rather than the model's own run."""
+    return (f.get("details") or {}).get("model_run") is False
 
 
 SAME_PIXELS = {"stripped": "delivered"}  # protocol -> protocol with identical decoded pixels (images)
@@ -203,9 +254,12 @@ def run_entries(
     workers: int = 2,
     progress: bool = True,
     reuse_stale: bool = False,
+    published: bool = True,
 ) -> list[dict[str, Any]]:
     """Records for every (entry, protocol) that applies to the entry's media type, from the
-    cache when valid, otherwise computed (in up to `workers` processes) and cached."""
+    cache when valid, otherwise computed (in up to `workers` processes) and cached. With
+    `published`, learned methods report their published out-of-fold score where one exists
+    (module docstring) instead of running."""
     from huiyan.bench.protocols import protocols_for
     from huiyan.media.probe import MediaError, sniff
 
@@ -233,11 +287,11 @@ def run_entries(
                 cached[key] = _read_jsonl(files[key])
             old = cached[key].get((e.relative_path, e.sha256))
             # reuse_stale takes records of older method versions, never those of an older transform
-            if old and _same_transform(old) and (
+            if old and _same_transform(old) and (published or not any(map(_stood_in, old.get("findings", [])))) and (
                     (_valid(old) and _same_copy(old, cache)) or (reuse_stale and old.get("findings"))):
                 done.append(old)
             else:
-                jobs.append((e.to_dict(), p, str(cache), old, None))
+                jobs.append((e.to_dict(), p, str(cache), old, None, published))
     LAST_STATS.update(run=len(jobs), cached=len(done))
     if jobs:
         _detectors()
@@ -268,8 +322,8 @@ def run_entries(
         try:
             for phase in (first, later):
                 if phase is later:
-                    phase = [(e, p, c, old, cached.get((e["media"], SAME_PIXELS[p]), {}).get((e["relative_path"], e["sha256"])))
-                             for e, p, c, old, _ in later]
+                    phase = [(e, p, c, old, cached.get((e["media"], SAME_PIXELS[p]), {}).get((e["relative_path"], e["sha256"])), pub)
+                             for e, p, c, old, _, pub in later]
                 results = pool.imap_unordered(_job, phase, chunksize=1) if pool else map(_job, phase)
                 for rec in results:
                     take(rec)
