@@ -59,6 +59,20 @@ class OnnxPatchScorer:
         }
 
 
+def reference_score(model_path: str | Path) -> dict:
+    """The model's mean patch logit (and its spread) on a synthetic image that needs no data
+    (huiyan.detectors.fingerprint.clip_probe.reference_image), recorded with the model so that a
+    test can check on any machine that onnxruntime reproduces it (integer kernels, for one, are
+    CPU-dependent: docs/CLIP_PROBE.md, version 0.4)."""
+    import onnxruntime
+
+    from huiyan.detectors.fingerprint.clip_probe import reference_image
+
+    r = OnnxPatchScorer(model_path).score(reference_image())
+    return {"image": "clip_probe.reference_image()", "mean_logit": round(r["mean_logit"], 6),
+            "patch_logit_std": round(r["patch_logit_std"], 6), "onnxruntime": onnxruntime.__version__}
+
+
 # protocols ------------------------------------------------------------------------------------
 def apply_protocol(rgb: np.ndarray, protocol: str) -> np.ndarray:
     """Pixels under a test protocol: the harness's reference transform, in memory."""

@@ -320,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
             p: {"auc": s["auc"], "tpr_at_1pct_fpr": s["tpr_at_1pct_fpr"], "fpr_at_0.5": s["fpr_at_threshold"]}
             for p, s in results["summary"].items()
         }
+    from huiyan.learn.evaluate import reference_score
+
+    meta["reference_score"] = reference_score(onnx_path)
     (args.ship_dir / f"{MODEL_NAME}.json").write_text(json.dumps(meta, indent=1))
     if args.docs is not None and "summary" in results:
         from huiyan.learn.report import write_learned_md

@@ -92,3 +92,24 @@ def test_real_files(shared_data):
         assert f.applicable, r["relative_path"]
         assert 0.0 <= f.score <= 1.0
         assert f.details["data_version"]
+
+
+def test_model_uses_float_arithmetic_only():
+    """Integer kernels give CPU-dependent results (clip_probe 0.3 on CPUs without VNNI,
+    docs/CLIP_PROBE.md); the patch model must stay float32 throughout."""
+    import onnx
+
+    from huiyan.detectors.fingerprint.clip_probe import INTEGER_OPS
+
+    model = onnx.load(str(lp.model_path()))
+    assert not {n.op_type for n in model.graph.node} & (INTEGER_OPS | {"MatMulNBits", "QuantizeLinear"})
+    assert {t.data_type for t in model.graph.initializer} == {onnx.TensorProto.FLOAT}
+
+
+def test_reproduces_the_reference_logits_recorded_with_the_model():
+    from huiyan.learn.evaluate import reference_score
+
+    want = json.loads(lp.model_path().with_name(lp.RECIPE_FILE).read_text())["reference_score"]
+    got = reference_score(lp.model_path())
+    assert got["mean_logit"] == pytest.approx(want["mean_logit"], abs=1e-3)
+    assert got["patch_logit_std"] == pytest.approx(want["patch_logit_std"], abs=1e-3)
