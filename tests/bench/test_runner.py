@@ -178,6 +178,30 @@ def test_a_learned_model_is_not_run_where_it_publishes_an_out_of_fold_score(tmp_
     assert _Learned.runs == 1  # stripped copies the delivered finding (pixel-only method)
 
 
+def test_published_scores_apply_to_every_root_of_the_data_a_model_was_trained_from(
+        tmp_path, monkeypatch, jpeg_with_exif):
+    """The out-of-fold rows of a model trained on images/ also cover videos/ of the same data (the
+    CLIP probe's video rows): the guard is on the data evaluated, not on each root."""
+    import json
+    import shutil
+
+    e = _learned_setup(tmp_path, monkeypatch, jpeg_with_exif, trained_here=True)
+    other = tmp_path / "data2"
+    (other / "y").mkdir(parents=True)
+    shutil.copy(jpeg_with_exif, other / "y" / "second.jpg")
+    (other / "MANIFEST.csv").write_text("path,label\ny/second.jpg,real\n")
+    logo = tmp_path / "work" / "models" / "fake_learned_logo.json"
+    rows = json.loads(logo.read_text())["rows"] + [{"path": "y/second.jpg", "protocol": "stripped", "score": 0.7}]
+    logo.write_text(json.dumps({"rows": rows}))
+    e2 = Entry(**{**e.to_dict(), "relative_path": "y/second.jpg", "path": str(other / "y" / "second.jpg")})
+    recs = runner.run_entries([e, e2], ["delivered"], tmp_path / "bench", workers=1, progress=False)
+    assert sorted(f["score"] for r in recs for f in r["findings"]) == [0.7, 0.9] and _Learned.runs == 0
+    # the second root alone is not the data the model was trained from
+    monkeypatch.setattr(runner, "_PUBLISHED", {})
+    (rec,) = runner.run_entries([e2], ["delivered"], tmp_path / "bench2", workers=1, progress=False)
+    assert rec["findings"][0]["score"] == 0.123 and _Learned.runs == 1
+
+
 def test_on_other_data_a_file_sharing_a_name_with_a_training_file_gets_the_model_score(
         tmp_path, monkeypatch, jpeg_with_exif):
     e = _learned_setup(tmp_path, monkeypatch, jpeg_with_exif, trained_here=False)

@@ -75,23 +75,19 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-_PUBLISHED: dict[str, dict[str, dict[tuple[str, str], float]]] = {}  # data root -> method -> (name, protocol) -> score
+_PUBLISHED: dict[frozenset, dict[str, dict[tuple[str, str], float]]] = {}  # manifests -> method -> (name, protocol) -> score
 
 
-def published_scores(entry: dict[str, Any], protocol: str) -> dict[str, float]:
+def published_scores(entry: dict[str, Any], protocol: str, manifests: frozenset[str]) -> dict[str, float]:
     """Out-of-fold scores that learned methods publish for this file under this protocol; empty
-    unless the entry's data root is the data the method was trained from."""
-    from types import SimpleNamespace
+    unless the data being evaluated (the MANIFEST.csv hashes of all its roots, `manifests`)
+    includes the data the method was trained from."""
+    from huiyan.bench.evaluate import learned_oos_scores
 
-    from huiyan.bench.evaluate import learned_oos_scores, manifest_hashes
-
-    path, rel = str(entry["path"]), entry["relative_path"]
-    root = path[: -len(rel)] if path.endswith(rel) else path
-    if root not in _PUBLISHED:
-        _PUBLISHED[root] = learned_oos_scores({d.method for d in _detectors()},
-                                              manifest_hashes([SimpleNamespace(path=path, relative_path=rel)]))
-    name = rel.rsplit("/", 1)[-1]
-    return {m: d[(name, protocol)] for m, d in _PUBLISHED[root].items() if (name, protocol) in d}
+    if manifests not in _PUBLISHED:
+        _PUBLISHED[manifests] = learned_oos_scores({d.method for d in _detectors()}, set(manifests))
+    name = entry["relative_path"].rsplit("/", 1)[-1]
+    return {m: d[(name, protocol)] for m, d in _PUBLISHED[manifests].items() if (name, protocol) in d}
 
 
 def _stand_in(det, score: float):
@@ -160,11 +156,12 @@ def analyse_path(path: Path, only: set[str] | None = None, published: dict[str, 
     return rec
 
 
-def _job(args: tuple[dict, str, str, dict | None, dict | None, bool]) -> dict[str, Any]:
+def _job(args: tuple[dict, str, str, dict | None, dict | None, frozenset | None]) -> dict[str, Any]:
     from huiyan.bench.protocols import prepare, transform_version
     from huiyan.media.probe import sniff
 
-    entry, protocol, cache, old, same_pixels, use_published = args
+    entry, protocol, cache, old, same_pixels, manifests = args  # manifests None: run every model
+    use_published = manifests is not None
     base = {"relative_path": entry["relative_path"], "media": entry["media"], "sha256": entry["sha256"],
             "protocol": protocol}
     try:
@@ -196,7 +193,7 @@ def _job(args: tuple[dict, str, str, dict | None, dict | None, bool]) -> dict[st
                      if f["method"] in pix and f["method"] not in have and versions.get(f["method"]) == f["method_version"]
                      and (use_published or not _stood_in(f))]
         only = set(versions) - {f["method"] for f in keep} if keep else None
-        given = published_scores(entry, protocol) if use_published else None
+        given = published_scores(entry, protocol, manifests) if use_published else None
         rec = (analyse_path(path, only=only, published=given) if only is None or only
                else {"errors": [], "findings": [], "seconds": 0.0})
         if old is not None and only is not None:
@@ -291,8 +288,13 @@ def run_entries(
                     (_valid(old) and _same_copy(old, cache)) or (reuse_stale and old.get("findings"))):
                 done.append(old)
             else:
-                jobs.append((e.to_dict(), p, str(cache), old, None, published))
+                jobs.append((e.to_dict(), p, str(cache), old, None, None))
     LAST_STATS.update(run=len(jobs), cached=len(done))
+    if published and jobs:  # the data evaluated, by the MANIFEST.csv hashes of all its roots
+        from huiyan.bench.evaluate import manifest_hashes
+
+        manifests = frozenset(manifest_hashes(entries))
+        jobs = [(*j[:5], manifests) for j in jobs]
     if jobs:
         _detectors()
         t0 = time.time()
