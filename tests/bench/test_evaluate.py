@@ -39,7 +39,13 @@ def test_evaluate_separable_data_out_of_sample():
     ev = evaluate(rows)
     ys = np.array([r.y for r in ev["rows"]])
     llr = np.array([r.llr for r in ev["rows"]])
-    assert llr[ys == 1].mean() > 1.0 > -1.0 > llr[ys == 0].mean()
+    from huiyan.bench.metrics import auc
+
+    assert auc(ys, llr) > 0.95  # the classes separate (d' = 3) on items whose source was never fitted
+    # the calibration is conservative (a prior on its slope, huiyan.fusion.calibrate.fit_logistic_llr:
+    # about +-1.6 at the class means here), and an image examined for one kind of manipulation only
+    # has its likelihood ratio shared among the three kinds in scope (mixture, -ln 3)
+    assert llr[ys == 1].mean() > 0.0 and llr[ys == 0].mean() < -1.5
     assert all(r.verdict is not None for r in ev["rows"])
     # nested bands: few false positives among the 60 reals even though thresholds were not fitted on them
     fp = sum(r.verdict in ("synthetic", "likely_synthetic") for r in ev["rows"] if r.y == 0)
