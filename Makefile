@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SHARED ?= ../shared/data
 OUT    ?= out
 
-.PHONY: run test lint setup clean bench calibrate train clip-probe report
+.PHONY: run test lint setup clean bench calibrate train patch-oos clip-probe report
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ calibrate: $(STAMP)
 train: $(STAMP)
 	$(PY) -m pip install -q -e ".[train]"
 	$(PY) -m huiyan.learn.train --data $(SHARED) --out models
+	$(PY) -m huiyan.learn.train_patch_oos --data $(SHARED)
+
+# Out-of-sample learned-patch scores of the tampered and deepfake images (models refitted without
+# each image's source and generator family); part of `make train`.
+patch-oos: $(STAMP)
+	$(PY) -m pip install -q -e ".[train]"
+	$(PY) -m huiyan.learn.train_patch_oos --data $(SHARED)
 
 # Fit the CLIP probe (frozen encoder run in float32 + logistic probe; numpy/scipy/onnx only, no
 # torch) with its nested leave-one-group-out evaluation, then score the items that run does not

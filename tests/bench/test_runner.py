@@ -207,3 +207,40 @@ def test_on_other_data_a_file_sharing_a_name_with_a_training_file_gets_the_model
     e = _learned_setup(tmp_path, monkeypatch, jpeg_with_exif, trained_here=False)
     (rec,) = runner.run_entries([e], ["delivered"], tmp_path / "bench", workers=1, progress=False)
     assert rec["findings"][0]["score"] == 0.123 and _Learned.runs == 1
+
+
+def test_a_cached_published_score_is_dropped_when_the_row_or_the_data_changes(tmp_path, monkeypatch, jpeg_with_exif):
+    import json
+
+    e = _learned_setup(tmp_path, monkeypatch, jpeg_with_exif, trained_here=True)
+    out = tmp_path / "bench"
+    (rec,) = runner.run_entries([e], ["delivered"], out, workers=1, progress=False)
+    assert rec["findings"][0]["score"] == 0.9
+    # the published row changes (the logo file was regenerated): the same cache gives the new score
+    logo = tmp_path / "work" / "models" / "fake_learned_logo.json"
+    logo.write_text(json.dumps({"rows": [{"path": "x/in.jpg", "protocol": "stripped", "score": 0.4}]}))
+    monkeypatch.setattr(runner, "_PUBLISHED", {})
+    (rec,) = runner.run_entries([e], ["delivered"], out, workers=1, progress=False)
+    assert rec["findings"][0]["score"] == 0.4 and _Learned.runs == 0
+    # the data is no longer the data the model was trained from: the model runs, same cache
+    manifest = tmp_path / "data" / "MANIFEST.csv"
+    manifest.write_text(manifest.read_text() + "x/other.jpg,real\n")
+    monkeypatch.setattr(runner, "_PUBLISHED", {})
+    (rec,) = runner.run_entries([e], ["delivered"], out, workers=1, progress=False)
+    assert rec["findings"][0]["score"] == 0.123 and _Learned.runs == 1
+    assert "model_run" not in (rec["findings"][0]["details"] or {})
+
+
+def test_manifest_hashes_are_those_of_each_root(tmp_path):
+    import types
+
+    from huiyan.bench.evaluate import manifest_hashes
+
+    for name, text in (("a", "path\nx/1.png\n"), ("b", "path\ny/2.png\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "MANIFEST.csv").write_text(text)
+    es = [types.SimpleNamespace(path=str(tmp_path / "a" / "x" / "1.png"), relative_path="x/1.png"),
+          types.SimpleNamespace(path=str(tmp_path / "b" / "y" / "2.png"), relative_path="y/2.png"),
+          types.SimpleNamespace(path=str(tmp_path / "a" / "x" / "3.png"), relative_path="x/3.png")]
+    want = {hashlib.sha256(t.encode()).hexdigest() for t in ("path\nx/1.png\n", "path\ny/2.png\n")}
+    assert manifest_hashes(es) == want

@@ -82,6 +82,31 @@ def test_an_inverted_or_uninformative_score_gives_no_evidence():
     assert max(abs(apply_calibration(e, v)) for v in range(10)) < 0.2
 
 
+def test_logistic_map_of_tiny_or_mostly_tied_scores_has_a_usable_scale():
+    rng = np.random.default_rng(6)
+    tiny = np.r_[rng.normal(0, 1e-8, 50), rng.normal(3e-8, 1e-8, 50)]  # a score measured in 1e-8 units
+    y = np.r_[np.zeros(50), np.ones(50)].astype(int)
+    e = fit_logistic_llr(tiny, y)
+    assert e["scale"] > 0 and e["slope"] > 0
+    assert apply_calibration(e, 3e-8) > apply_calibration(e, 0.0)
+    counts = np.r_[np.zeros(45), [1, 2, 3, 1, 1], np.zeros(35), [2, 3, 5, 4, 6] * 3]  # copy-move-like: 80 % zeros
+    e = fit_logistic_llr(counts, y)
+    assert e["scale"] == pytest.approx(np.std(counts), rel=1e-6)  # quartiles tie: the standard deviation
+    assert apply_calibration(e, 5.0) > 0.5 > -0.5 > apply_calibration(e, 0.0) - 1.0
+
+
+def test_separable_classes_give_finite_bounded_llrs():
+    e = fit_logistic_llr([0, 1, 2, 3, 10, 11, 12, 13], [0, 0, 0, 0, 1, 1, 1, 1])
+    assert np.isfinite([e["slope"], e["intercept"]]).all()
+    assert 0.5 < apply_calibration(e, 13) <= LLR_MAX and -LLR_MAX <= apply_calibration(e, 0) < -0.5
+
+
+def test_an_unknown_calibration_kind_is_an_error():
+    with pytest.raises(ValueError, match="unknown calibration kind"):
+        apply_calibration({"kind": "spline", "knots": []}, 0.5)
+    assert apply_calibration({"x": [0.0, 1.0], "y": [-1.0, 1.0]}, 0.5) == 0.0  # old files: isotonic
+
+
 def test_fit_methods_fits_the_form_asked_for():
     rng = np.random.default_rng(5)
     rows = [{"method": "m", "score": float(v), "applicable": True, "y": y}

@@ -80,6 +80,15 @@ def manifest_hashes(entries) -> set[str]:
     return out
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(msg: str) -> None:
+    if msg not in _WARNED:
+        _WARNED.add(msg)
+        print(msg, file=sys.stderr, flush=True)
+
+
 def learned_oos_scores(methods: set[str], manifests: set[str] | None = None) -> dict[str, dict[tuple[str, str], float]]:
     """Out-of-fold scores published by learned methods (`models/<name>_logo.json`, rows with
     path, protocol, score), so that a detector trained on the evaluation data is scored on items
@@ -96,10 +105,13 @@ def learned_oos_scores(methods: set[str], manifests: set[str] | None = None) -> 
     roots = [Path.cwd() / "models", Path(__file__).resolve().parents[3] / "models"]
     for m in methods:
         name = m.split(".")[-1]
-        if manifests is not None and _trained_on(name) not in manifests:
-            continue
         for root in roots:
             f = root / f"{name}_logo.json"
+            if f.exists() and manifests is not None and _trained_on(name) not in manifests:
+                _warn_once(f"[bench] note: {f} is not used: the data evaluated does not include the data {m} was "
+                           f"trained from (MANIFEST.csv {(_trained_on(name) or 'not recorded')[:16]}...), so the shipped "
+                           f"model scores these files itself")
+                break
             if f.exists():
                 try:
                     rows = json.loads(f.read_text()).get("rows", [])

@@ -270,6 +270,8 @@ def _runtime(ds: Dataset) -> dict[str, Any]:
     for r in ds.records:
         per.setdefault(f"{r['media']}/{r['protocol']}", []).append(float(r.get("seconds") or 0.0))
         for f in r.get("findings", []):
+            if (f.get("details") or {}).get("model_run") is False:  # a published score: the model did not run
+                continue
             meth.setdefault(f"{r['media']}/{f['method']}", []).append(float(f.get("seconds") or 0.0))
     total = sum(sum(v) for v in per.values())
     return {

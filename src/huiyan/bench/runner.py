@@ -17,6 +17,8 @@ A learned method that publishes out-of-fold scores for the very data it was trai
 that has such a score: the evaluation would replace the shipped model's in-sample score by the
 published one anyway. Its applicability check still runs, and its finding carries the published
 score (`details.oos_score_from` = "logo", `model_run` false). On any other data the model runs.
+A cached published score is reused only while it is still the score published for that file and
+that data; otherwise the record is computed again.
 `published=False` runs every model regardless (e.g. to time them).
 """
 
@@ -182,18 +184,18 @@ def _job(args: tuple[dict, str, str, dict | None, dict | None, frozenset | None]
         if old is not None and (old.get("analysed_sha256") not in (None, analysed) or not _same_transform(old)):
             old = None
         versions = method_versions(media_type)
+        given = published_scores(entry, protocol, manifests) if use_published else None
         keep = []
         if old is not None and not old.get("errors"):
             keep = [f for f in old.get("findings", []) if versions.get(f["method"]) == f["method_version"]
-                    and (use_published or not _stood_in(f))]
+                    and _current(f, given)]
         if same_pixels is not None and not same_pixels.get("errors"):  # a record of the same pixels
             have = {f["method"] for f in keep}
             pix = pixel_only_methods(media_type)
             keep += [{**f, "seconds": 0.0, "reused_from": same_pixels["protocol"]} for f in same_pixels.get("findings", [])
                      if f["method"] in pix and f["method"] not in have and versions.get(f["method"]) == f["method_version"]
-                     and (use_published or not _stood_in(f))]
+                     and _current(f, given)]
         only = set(versions) - {f["method"] for f in keep} if keep else None
-        given = published_scores(entry, protocol, manifests) if use_published else None
         rec = (analyse_path(path, only=only, published=given) if only is None or only
                else {"errors": [], "findings": [], "seconds": 0.0})
         if old is not None and only is not None:
@@ -209,6 +211,13 @@ def _job(args: tuple[dict, str, str, dict | None, dict | None, frozenset | None]
 def _stood_in(f: dict) -> bool:
     """Whether a cached finding is a published out-of-fold score rather than the model's own run."""
     return (f.get("details") or {}).get("model_run") is False
+
+
+def _current(f: dict, given: dict[str, float] | None) -> bool:
+    """Whether a cached finding may be reused: a model's own run always (its version is checked
+    elsewhere); a published score only while it is still the one published for this file and the
+    data evaluated (`given`, None when models are to be run)."""
+    return not _stood_in(f) or (given is not None and given.get(f["method"]) == f.get("score"))
 
 
 SAME_PIXELS = {"stripped": "delivered"}  # protocol -> protocol with identical decoded pixels (images)
@@ -270,6 +279,11 @@ def run_entries(
     cached: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
     # reuse_stale: take cached records even when method versions changed since (a quick re-run
     # of the evaluation only; the docs then list the versions actually measured)
+    manifests = None
+    if published:  # the data evaluated, by the MANIFEST.csv hashes of all its roots
+        from huiyan.bench.evaluate import manifest_hashes
+
+        manifests = frozenset(manifest_hashes(entries))
     for e in entries:
         try:
             mt = sniff(Path(e.path)).media_type
@@ -284,17 +298,13 @@ def run_entries(
                 cached[key] = _read_jsonl(files[key])
             old = cached[key].get((e.relative_path, e.sha256))
             # reuse_stale takes records of older method versions, never those of an older transform
-            if old and _same_transform(old) and (published or not any(map(_stood_in, old.get("findings", [])))) and (
+            given = published_scores(e.to_dict(), p, manifests) if manifests is not None else None
+            if old and _same_transform(old) and all(_current(f, given) for f in old.get("findings", [])) and (
                     (_valid(old) and _same_copy(old, cache)) or (reuse_stale and old.get("findings"))):
                 done.append(old)
             else:
-                jobs.append((e.to_dict(), p, str(cache), old, None, None))
+                jobs.append((e.to_dict(), p, str(cache), old, None, manifests))
     LAST_STATS.update(run=len(jobs), cached=len(done))
-    if published and jobs:  # the data evaluated, by the MANIFEST.csv hashes of all its roots
-        from huiyan.bench.evaluate import manifest_hashes
-
-        manifests = frozenset(manifest_hashes(entries))
-        jobs = [(*j[:5], manifests) for j in jobs]
     if jobs:
         _detectors()
         t0 = time.time()

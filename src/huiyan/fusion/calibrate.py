@@ -5,8 +5,8 @@ the two classes weighted equally, so that a fitted probability is a posterior un
 its logit is an LLR. Two forms exist; `logistic` is the one fitted (FORM):
 
 - `logistic`: LLR = slope * asinh((score - center) / scale) + intercept, slope >= 0, with
-  `center` and `scale` the median and interquartile range of the training scores (asinh tames
-  heavy tails). Logistic-regression calibration is the usual way of turning a forensic score into
+  `center` and `scale` the median and interquartile range of the training scores (the standard
+  deviation where the quartiles tie, e.g. a count that is mostly 0; asinh tames heavy tails). Logistic-regression calibration is the usual way of turning a forensic score into
   an LLR (Morrison 2013, "Tutorial on logistic-regression calibration and fusion", Australian
   Journal of Forensic Sciences 45:173, doi:10.1080/00450618.2012.733025). Its two parameters move
   little between folds, and the map keeps the order of the scores.
@@ -40,12 +40,17 @@ MIN_BLOCK = 8.0  # least weight (in items) behind one step of the isotonic map
 
 
 def apply_calibration(entry: dict[str, Any], score: float) -> float:
-    if entry.get("kind") == "logistic":
+    kind = entry.get("kind", "isotonic")  # entries written before `kind` existed are isotonic
+    if kind == "logistic":
+        if not entry["scale"] > 0:
+            raise ValueError(f"logistic calibration entry with scale {entry['scale']!r}")
         z = math.asinh((float(score) - entry["center"]) / entry["scale"])
         return float(np.clip(entry["slope"] * z + entry["intercept"], -LLR_MAX, LLR_MAX))
-    x = np.asarray(entry["x"], dtype=float)
-    y = np.asarray(entry["y"], dtype=float)
-    return float(np.interp(score, x, y))
+    if kind == "isotonic":
+        x = np.asarray(entry["x"], dtype=float)
+        y = np.asarray(entry["y"], dtype=float)
+        return float(np.interp(score, x, y))
+    raise ValueError(f"unknown calibration kind {kind!r}")
 
 
 def pav(y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
@@ -147,7 +152,8 @@ def fit_logistic_llr(scores, labels, *, llr_max: float = LLR_MAX, ridge: float =
     The loss is the class-balanced mean log-loss plus (ridge / n) * (slope^2 + intercept^2): in
     terms of the summed log-loss of n items, a Gaussian prior of variance 1 / (2 * ridge) on both
     parameters. A priori a method moves the LLR by well under one unit per interquartile range of
-    its score, and the data must show more; the prior's pull fades as n grows. It is deliberately
+    its score, and the data must show more; the prior's pull fades as n grows (n counts every
+    protocol copy of a file: four per image, two per video). It is deliberately
     conservative: a method fitted on a hundred items from other sources is shrunk towards no
     evidence (d' = 3 on 120 items gives LLRs near +-1.6 at the class means, against +-4.5 for the
     true LLR), because an LLR that overstates the evidence misleads a court more than one that
@@ -158,9 +164,10 @@ def fit_logistic_llr(scores, labels, *, llr_max: float = LLR_MAX, ridge: float =
         return None
     s, y = data
     n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
-    center = float(np.median(s))
+    sig = lambda v: float(f"{v:.7g}")  # noqa: E731  stored to 7 significant digits, never rounded to 0
+    center = sig(np.median(s))
     q25, q75 = np.quantile(s, [0.25, 0.75])
-    scale = float(q75 - q25) or float(np.std(s)) or 1.0
+    scale = sig(q75 - q25) or sig(np.std(s)) or 1.0  # IQR; the standard deviation when most scores tie
     z = np.arcsinh((s - center) / scale)
     X = np.c_[z, np.ones_like(z)]
     w = np.where(y == 1, 0.5 / n_pos, 0.5 / n_neg)  # each class weighs one half
@@ -176,12 +183,12 @@ def fit_logistic_llr(scores, labels, *, llr_max: float = LLR_MAX, ridge: float =
             beta[0] = 0.0
         if np.max(np.abs(step)) < 1e-9:
             break
-    if beta[0] == 0.0:  # refit the intercept alone
-        beta[1] = float(np.log(((w * y).sum() + lam) / ((w * (1 - y)).sum() + lam)))  # ~0 for balanced weights
+    if beta[0] == 0.0:  # refit the intercept alone: 0, since the classes weigh the same
+        beta[1] = float(np.log(((w * y).sum() + lam) / ((w * (1 - y)).sum() + lam)))
     return {
         "kind": "logistic",
-        "center": round(center, 6),
-        "scale": round(scale, 6),
+        "center": center,
+        "scale": scale,
         "slope": round(float(beta[0]), 4),
         "intercept": round(float(np.clip(beta[1], -llr_max, llr_max)), 4),
         "n_manipulated": n_pos,
