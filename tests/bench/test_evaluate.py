@@ -153,16 +153,18 @@ def test_make_all_writes_docs(tiny_root, tmp_path):
 
 def _learned_row(path: str, protocol: str):
     """make_rows on one cached record holding one learned finding (score 0.99), with a published
-    out-of-fold score of 0.2 for a.png as delivered only. Returns (row, record)."""
+    out-of-fold score of 0.2 for the file src/a.png as delivered only. Returns (row, record)."""
+    import hashlib
     from types import SimpleNamespace
 
     from huiyan.bench.evaluate import make_rows
 
-    rec = {"media": "images", "relative_path": path, "protocol": protocol, "errors": [],
+    sha = hashlib.sha256(path.encode()).hexdigest()  # stands in for the file's hash
+    rec = {"media": "images", "relative_path": path, "protocol": protocol, "errors": [], "sha256": sha,
            "findings": [{"method": "fingerprint.learned_patch", "method_version": "1", "family": "fingerprint",
                          "applicable": True, "score": 0.99, "llr": 0.0, "details": {}}]}
     e = SimpleNamespace(y=0, label="real", generator="", gen_key=None, source="s", source_format="PNG")
-    oos = {"fingerprint.learned_patch": {("a.png", "delivered"): 0.2}}
+    oos = {"fingerprint.learned_patch": {(hashlib.sha256(b"src/a.png").hexdigest(), "delivered"): 0.2}}
     return make_rows([rec], {("images", path): e}, oos=oos)[0], rec
 
 

@@ -153,13 +153,13 @@ def _learned_setup(tmp_path, monkeypatch, jpeg_with_exif, *, trained_here: bool)
     monkeypatch.setattr(evaluate, "_trained_on", lambda name: trained if name == "fake_learned" else None)
     work = tmp_path / "work"
     (work / "models").mkdir(parents=True)
-    rows = [{"path": "x/in.jpg", "protocol": "stripped", "score": 0.9}]
+    sha = hashlib.sha256((root / "x" / "in.jpg").read_bytes()).hexdigest()
+    rows = [{"path": "x/in.jpg", "sha256": sha, "protocol": "stripped", "score": 0.9}]
     (work / "models" / "fake_learned_logo.json").write_text(json.dumps({"rows": rows}))
     monkeypatch.chdir(work)
     monkeypatch.setattr(runner, "_DETECTORS", [_Learned.make()])
     monkeypatch.setattr(runner, "_PUBLISHED", {})
     _Learned.runs = 0
-    sha = hashlib.sha256((root / "x" / "in.jpg").read_bytes()).hexdigest()
     return Entry(media="images", relative_path="x/in.jpg", path=str(root / "x" / "in.jpg"), label="real", y=0,
                  generator="camera:test", gen_key=None, source="test", source_format="JPEG", sha256=sha)
 
@@ -183,23 +183,52 @@ def test_published_scores_apply_to_every_root_of_the_data_a_model_was_trained_fr
     """The out-of-fold rows of a model trained on images/ also cover videos/ of the same data (the
     CLIP probe's video rows): the guard is on the data evaluated, not on each root."""
     import json
-    import shutil
 
     e = _learned_setup(tmp_path, monkeypatch, jpeg_with_exif, trained_here=True)
     other = tmp_path / "data2"
     (other / "y").mkdir(parents=True)
-    shutil.copy(jpeg_with_exif, other / "y" / "second.jpg")
+    (other / "y" / "second.jpg").write_bytes(jpeg_with_exif.read_bytes() + b"\0")  # other bytes, same pixels
     (other / "MANIFEST.csv").write_text("path,label\ny/second.jpg,real\n")
+    sha2 = hashlib.sha256((other / "y" / "second.jpg").read_bytes()).hexdigest()
     logo = tmp_path / "work" / "models" / "fake_learned_logo.json"
-    rows = json.loads(logo.read_text())["rows"] + [{"path": "y/second.jpg", "protocol": "stripped", "score": 0.7}]
+    rows = json.loads(logo.read_text())["rows"] + [{"path": "y/second.jpg", "sha256": sha2, "protocol": "stripped",
+                                                    "score": 0.7}]
     logo.write_text(json.dumps({"rows": rows}))
-    e2 = Entry(**{**e.to_dict(), "relative_path": "y/second.jpg", "path": str(other / "y" / "second.jpg")})
+    e2 = Entry(**{**e.to_dict(), "relative_path": "y/second.jpg", "path": str(other / "y" / "second.jpg"),
+                  "sha256": sha2})
     recs = runner.run_entries([e, e2], ["delivered"], tmp_path / "bench", workers=1, progress=False)
     assert sorted(f["score"] for r in recs for f in r["findings"]) == [0.7, 0.9] and _Learned.runs == 0
     # the second root alone is not the data the model was trained from
     monkeypatch.setattr(runner, "_PUBLISHED", {})
     (rec,) = runner.run_entries([e2], ["delivered"], tmp_path / "bench2", workers=1, progress=False)
     assert rec["findings"][0]["score"] == 0.123 and _Learned.runs == 1
+
+
+def test_a_row_is_matched_by_content_not_by_name(tmp_path, monkeypatch, jpeg_with_exif):
+    import json
+
+    e = _learned_setup(tmp_path, monkeypatch, jpeg_with_exif, trained_here=True)
+    logo = tmp_path / "work" / "models" / "fake_learned_logo.json"
+    # a row with the file's name but other content's hash: not this file's score
+    logo.write_text(json.dumps({"rows": [{"path": "x/in.jpg", "sha256": "0" * 64, "protocol": "stripped", "score": 0.9},
+                                         {"path": "x/in.jpg", "protocol": "stripped", "score": 0.8}]}))  # no hash
+    (rec,) = runner.run_entries([e], ["delivered"], tmp_path / "bench", workers=1, progress=False)
+    assert rec["findings"][0]["score"] == 0.123 and _Learned.runs == 1
+
+
+def test_write_logo_adds_each_rows_file_hash(tmp_path):
+    import json
+
+    from huiyan.bench.manifest import write_logo
+
+    for sub, rel, sha in (("images", "a/x.png", "1" * 64), ("images", "b/x.png", "2" * 64), ("videos", "c/v.mp4", "3" * 64)):
+        (tmp_path / sub).mkdir(exist_ok=True)
+        m = tmp_path / sub / "MANIFEST.csv"
+        m.write_text((m.read_text() if m.exists() else "relative_path,label,sha256\n") + f"{rel},real,{sha}\n")
+    rows = [{"path": "a/x.png"}, {"path": "v.mp4"}, {"path": "x.png"}, {"path": "gone.png"}]
+    assert write_logo(tmp_path / "out" / "l.json", {"rows": rows}, tmp_path) == 2  # x.png is ambiguous, gone.png unknown
+    got = json.loads((tmp_path / "out" / "l.json").read_text())["rows"]
+    assert [r.get("sha256") for r in got] == ["1" * 64, "3" * 64, None, None]
 
 
 def test_on_other_data_a_file_sharing_a_name_with_a_training_file_gets_the_model_score(
@@ -218,7 +247,7 @@ def test_a_cached_published_score_is_dropped_when_the_row_or_the_data_changes(tm
     assert rec["findings"][0]["score"] == 0.9
     # the published row changes (the logo file was regenerated): the same cache gives the new score
     logo = tmp_path / "work" / "models" / "fake_learned_logo.json"
-    logo.write_text(json.dumps({"rows": [{"path": "x/in.jpg", "protocol": "stripped", "score": 0.4}]}))
+    logo.write_text(json.dumps({"rows": [{"path": "x/in.jpg", "sha256": e.sha256, "protocol": "stripped", "score": 0.4}]}))
     monkeypatch.setattr(runner, "_PUBLISHED", {})
     (rec,) = runner.run_entries([e], ["delivered"], out, workers=1, progress=False)
     assert rec["findings"][0]["score"] == 0.4 and _Learned.runs == 0

@@ -91,8 +91,10 @@ def _warn_once(msg: str) -> None:
 
 def learned_oos_scores(methods: set[str], manifests: set[str] | None = None) -> dict[str, dict[tuple[str, str], float]]:
     """Out-of-fold scores published by learned methods (`models/<name>_logo.json`, rows with
-    path, protocol, score), so that a detector trained on the evaluation data is scored on items
-    it was not trained on. Pixel-only models score `delivered` as `stripped` (same pixels).
+    path, sha256, protocol, score), keyed by (SHA-256 of the file, protocol), so that a detector
+    trained on the evaluation data is scored on items it was not trained on. Files are matched by
+    content, never by name; rows without a SHA-256 are ignored, and said. Pixel-only models score
+    `delivered` as `stripped` (same pixels).
 
     With `manifests` (see manifest_hashes), a model's rows are used only when the data evaluated
     includes the data it was trained from (its recorded MANIFEST.csv hash): on any other data
@@ -117,10 +119,14 @@ def learned_oos_scores(methods: set[str], manifests: set[str] | None = None) -> 
                     rows = json.loads(f.read_text()).get("rows", [])
                 except (OSError, ValueError):
                     continue
-                d = {(Path(r["path"]).name, r["protocol"]): float(r["score"]) for r in rows if r.get("score") is not None}
-                for (path, proto), s in list(d.items()):
+                d = {(r["sha256"], r["protocol"]): float(r["score"]) for r in rows
+                     if r.get("score") is not None and r.get("sha256")}
+                if n := sum(1 for r in rows if not r.get("sha256")):
+                    _warn_once(f"[bench] note: {n} rows of {f} carry no sha256 and are not used "
+                               f"(huiyan.bench.manifest.write_logo adds it)")
+                for (sha, proto), s in list(d.items()):
                     if proto == "stripped":
-                        d.setdefault((path, "delivered"), s)
+                        d.setdefault((sha, "delivered"), s)
                 out[m] = d
                 break
     return out
@@ -138,10 +144,9 @@ def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any]
     for r in records:
         e = entries[(r["media"], r["relative_path"])]
         if oos:
-            name = r["relative_path"].rsplit("/", 1)[-1]
             fs = []
             for f in r.get("findings", []):
-                s = oos.get(f["method"], {}).get((name, r["protocol"]))
+                s = oos.get(f["method"], {}).get((r.get("sha256"), r["protocol"]))
                 if s is not None and f.get("applicable"):
                     f = {**f, "score": s, "details": {**(f.get("details") or {}), "oos_score_from": "logo"}}
                 elif f["method"] in oos and f.get("applicable"):

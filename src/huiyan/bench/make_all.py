@@ -306,8 +306,8 @@ def _notes(ds: Dataset, rows) -> list[str]:
         "again: their `delivered` finding is copied, since the stripped file has the same pixels by definition "
         "(the equality is tested in tests/bench/test_runner.py); methods reading the format, metadata or JPEG "
         "tables run on the stripped file.",
-        "Learned methods are scored with their published out-of-fold scores (models/<name>_logo.json) "
-        "where available, since the shipped model was trained on these files; on such files the harness runs "
+        "Learned methods are scored with their published out-of-fold scores (models/<name>_logo.json, matched "
+        "to files by SHA-256) where available, since the shipped model was trained on these files; on such files the harness runs "
         "only their applicability check, not the model (`--run-learned` runs it), so their runtime here is not "
         "the model's (benchmarks/results/image_budget.json and video_realtime.json time the models).",
         "With fewer than 100 camera originals per protocol, '≤ 1% FPR' can only be met as zero false "

@@ -107,3 +107,49 @@ def data_version(*roots: str | Path) -> str:
             h.update(p.name.encode())
             h.update(p.read_bytes())
     return h.hexdigest()
+
+
+def add_sha256(rows: list[dict], data_dir: str | Path) -> int:
+    """Give each published out-of-fold row (its `path`: a path relative to images/ or videos/, or
+    a bare file name) the SHA-256 of its file, from the MANIFEST.csv files of `data_dir`, so that
+    the harness matches rows to files by content, never by name. Rows that already carry one are
+    left alone. Returns how many rows are left without one (a path not in the manifests, or a bare
+    name that several files share)."""
+    by_rel: dict[str, str] = {}
+    by_name: dict[str, set[str]] = {}
+    for sub in ("images", "videos"):
+        m = Path(data_dir) / sub / "MANIFEST.csv"
+        if not m.exists():
+            continue
+        for r in csv.DictReader(open(m, newline="", encoding="utf-8")):
+            sha = (r.get("sha256") or "").strip().lower()
+            if sha:
+                by_rel[r["relative_path"]] = sha
+                by_name.setdefault(Path(r["relative_path"]).name, set()).add(sha)
+    missing = 0
+    for r in rows:
+        if r.get("sha256"):
+            continue
+        sha = by_rel.get(r["path"])
+        if sha is None and len(cands := by_name.get(Path(r["path"]).name, set())) == 1:
+            sha = next(iter(cands))
+        if sha is None:
+            missing += 1
+        else:
+            r["sha256"] = sha
+    return missing
+
+
+def write_logo(path: str | Path, logo: dict, data_dir: str | Path) -> int:
+    """Write a learned method's out-of-fold rows (`logo["rows"]`) for the evaluation harness, each
+    with the SHA-256 of its file (add_sha256), atomically (a harness reading meanwhile never sees
+    half a file). Returns the number of rows left without a SHA-256, which the harness ignores."""
+    import json
+
+    missing = add_sha256(logo.get("rows", []), data_dir)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(logo, indent=0) + "\n")
+    tmp.replace(path)
+    return missing

@@ -77,7 +77,7 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-_PUBLISHED: dict[frozenset, dict[str, dict[tuple[str, str], float]]] = {}  # manifests -> method -> (name, protocol) -> score
+_PUBLISHED: dict[frozenset, dict[str, dict[tuple[str, str], float]]] = {}  # manifests -> method -> (sha256, protocol) -> score
 
 
 def published_scores(entry: dict[str, Any], protocol: str, manifests: frozenset[str]) -> dict[str, float]:
@@ -88,8 +88,8 @@ def published_scores(entry: dict[str, Any], protocol: str, manifests: frozenset[
 
     if manifests not in _PUBLISHED:
         _PUBLISHED[manifests] = learned_oos_scores({d.method for d in _detectors()}, set(manifests))
-    name = entry["relative_path"].rsplit("/", 1)[-1]
-    return {m: d[(name, protocol)] for m, d in _PUBLISHED[manifests].items() if (name, protocol) in d}
+    key = (entry["sha256"], protocol)
+    return {m: d[key] for m, d in _PUBLISHED[manifests].items() if key in d}
 
 
 def _stand_in(det, score: float):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from huiyan.bench.manifest import write_logo
 from huiyan.detectors.fingerprint import clip_probe as cp
 from huiyan.learn import clip_probe as lp
 
@@ -109,9 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     logo["rows"] = [r for r in logo["rows"] if (r["path"], r["protocol"]) not in known] + out_rows
     logo["extra_rows_by"] = ("huiyan.learn.clip_oos: tampered/deepfake images and videos, each scored by a probe "
                              "refitted without its generator family and source (shipped recipe and L2)")
-    tmp = a.logo.with_name(a.logo.name + ".tmp")
-    tmp.write_text(json.dumps(logo, indent=0) + "\n")
-    tmp.replace(a.logo)  # atomic: a harness reading the file meanwhile never sees half of it
+    write_logo(a.logo, logo, a.data)
     print(f"[{time.time() - t0:6.0f}s] {len(out_rows)} rows appended to {a.logo}")
     return 0
 

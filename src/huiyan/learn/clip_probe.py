@@ -382,14 +382,15 @@ def results_tables(meta: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_logo_rows(per_image: list[dict], path: Path) -> None:
-    """Publish the out-of-fold scores as rows (path, protocol, score) for the evaluation harness,
-    so that the shipped probe, fitted on these same images, is never scored on them in-sample.
-    The probe reads decoded pixels only, so its `delivered` score is the `stripped` one."""
+def write_logo_rows(per_image: list[dict], path: Path, data_dir: Path) -> None:
+    """Publish the out-of-fold scores as rows (path, sha256, protocol, score) for the evaluation
+    harness, so that the shipped probe, fitted on these same images, is never scored on them
+    in-sample. The probe reads decoded pixels only, so its `delivered` score is the `stripped` one."""
+    from huiyan.bench.manifest import write_logo
+
     names = {"delivered": "stripped", "laundered": "laundered", "resized": "resized"}
     rows = [{"path": r["name"], "protocol": names[p], "score": r[p]} for r in per_image for p in PROTOCOLS]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"method": "fingerprint.clip_probe", "rows": rows}, indent=0) + "\n")
+    write_logo(path, {"method": "fingerprint.clip_probe", "rows": rows}, data_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -527,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     a.results.parent.mkdir(parents=True, exist_ok=True)
     a.results.write_text(json.dumps({"per_image": per_image, "folds": fold_info, "other": other_scores, "post_hoc_fixed_recipe": post_hoc}, indent=1) + "\n")
-    write_logo_rows(per_image, a.logo)
+    write_logo_rows(per_image, a.logo, a.data)
     if a.tables:
         a.tables.write_text(results_tables(meta))
     for p in PROTOCOLS:

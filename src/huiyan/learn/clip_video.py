@@ -259,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
                  "excluded": {"gen_key": r["gen"] or None, "source": r["src"]}} for i, r in enumerate(d.vids) for p in VIDEO_PROTOCOLS]
         # every video row is replaced (a clip that could not be embedded keeps no stale row)
         logo_json["rows"] = [r for r in logo_json["rows"] if r.get("media") != "videos"] + rows
-        a.write_logo.write_text(json.dumps(logo_json, indent=0) + "\n")
+        from huiyan.bench.manifest import write_logo
+
+        write_logo(a.write_logo, logo_json, a.data)
         log(f"replaced the video rows of {a.write_logo} ({len(rows)} rows)")
     log(f"wrote {a.results}")
     return 0

@@ -267,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             log(f"fold {k} done in {time.time() - t0:.0f} s")
         results["summary"] = summarize_rows(results["rows"])
-        (args.out / f"{MODEL_NAME}_logo.json").write_text(json.dumps(results, indent=1))
+        from huiyan.bench.manifest import write_logo
+
+        write_logo(args.out / f"{MODEL_NAME}_logo.json", results, args.data)
         for proto, s in results["summary"].items():
             log(
                 f"LOGO {proto}: AUC {s['auc']:.3f} TPR@1%FPR {s['tpr_at_1pct_fpr']:.3f} FPR@0.5 {s['fpr_at_threshold']:.3f}"

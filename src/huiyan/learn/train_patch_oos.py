@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from huiyan.bench.manifest import generator_key
+from huiyan.bench.manifest import generator_key, write_logo
 
 OTHER_LABELS = ("tampered", "deepfake")
 
@@ -107,9 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     logo["extra_rows_by"] = ("huiyan.learn.train_patch_oos: tampered and deepfake images, each scored by a model refitted "
                              "without its source and generator family (shipped recipe), or by the shipped model when "
                              "neither gave a training image")
-    tmp = a.logo.with_name(a.logo.name + ".tmp")
-    tmp.write_text(json.dumps(logo, indent=1) + "\n")
-    tmp.replace(a.logo)
+    write_logo(a.logo, logo, a.data)
     print(f"[patch_oos {time.time() - t0:5.0f}s] {len(rows)} rows written to {a.logo}", flush=True)
     return 0
 
