@@ -98,8 +98,7 @@ def learned_oos_scores(methods: set[str], manifests: set[str] | None = None) -> 
 
     With `manifests` (see manifest_hashes), a model's rows are used only when the data evaluated
     includes the data it was trained from (its recorded MANIFEST.csv hash): on any other data
-    (a held-out set) the shipped model is out of sample already, and a file that merely shares a
-    name with a training file must not take that file's score."""
+    (a held-out set) the shipped model is out of sample already and is what gets measured."""
     import json
     from pathlib import Path
 
