@@ -6,10 +6,12 @@ its logit is an LLR. Two forms exist; `logistic` is the one fitted (FORM):
 
 - `logistic`: LLR = slope * asinh((score - center) / scale) + intercept, slope >= 0, with
   `center` and `scale` the median and interquartile range of the training scores (the standard
-  deviation where the quartiles tie, e.g. a count that is mostly 0; asinh tames heavy tails). Logistic-regression calibration is the usual way of turning a forensic score into
-  an LLR (Morrison 2013, "Tutorial on logistic-regression calibration and fusion", Australian
-  Journal of Forensic Sciences 45:173, doi:10.1080/00450618.2012.733025). Its two parameters move
-  little between folds, and the map keeps the order of the scores.
+  deviation where the quartiles tie, e.g. a count that is mostly 0; asinh tames heavy tails),
+  and a conservative prior on both parameters (fit_logistic_llr). Logistic-regression
+  calibration is the usual way of turning a forensic score into an LLR (Morrison 2013, "Tutorial
+  on logistic-regression calibration and fusion", Australian Journal of Forensic Sciences 45:173,
+  doi:10.1080/00450618.2012.733025). Its two parameters move little between folds, and the map
+  keeps the order of the scores.
 - `isotonic` (fitted up to calibration 2026-12-07, still read): a monotone piecewise-linear map
   stored as knots `x`, `y`, fitted by pool-adjacent-violators (Zadrozny & Elkan 2002,
   doi:10.1145/775047.775151). Blocks lighter than max(8 items, 5% of the data) are merged with a
