@@ -263,7 +263,7 @@ def test_a_cached_published_score_is_dropped_when_the_row_or_the_data_changes(tm
 def test_manifest_hashes_are_those_of_each_root(tmp_path):
     import types
 
-    from huiyan.bench.evaluate import manifest_hashes
+    from huiyan.bench.manifest import manifest_hashes
 
     for name, text in (("a", "path\nx/1.png\n"), ("b", "path\ny/2.png\n")):
         (tmp_path / name).mkdir()

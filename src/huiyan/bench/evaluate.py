@@ -66,20 +66,6 @@ def _trained_on(name: str) -> str | None:
     return v.get("sha256") if isinstance(v, dict) else v
 
 
-def manifest_hashes(entries) -> set[str]:
-    """SHA-256 of the MANIFEST.csv of every data root the entries come from."""
-    import hashlib
-    from pathlib import Path
-
-    roots = {str(e.path)[: -len(e.relative_path)] if str(e.path).endswith(e.relative_path) else None for e in entries}
-    out = set()
-    for r in roots - {None}:
-        m = Path(r) / "MANIFEST.csv"
-        if m.exists():
-            out.add(hashlib.sha256(m.read_bytes()).hexdigest())
-    return out
-
-
 _WARNED: set[str] = set()
 
 
@@ -96,7 +82,7 @@ def learned_oos_scores(methods: set[str], manifests: set[str] | None = None) -> 
     content, never by name; rows without a SHA-256 are ignored, and said. Pixel-only models score
     `delivered` as `stripped` (same pixels).
 
-    With `manifests` (see manifest_hashes), a model's rows are used only when the data evaluated
+    With `manifests` (see huiyan.bench.manifest.manifest_hashes), a model's rows are used only when the data evaluated
     includes the data it was trained from (its recorded MANIFEST.csv hash): on any other data
     (a held-out set) the shipped model is out of sample already and is what gets measured."""
     import json
@@ -108,9 +94,9 @@ def learned_oos_scores(methods: set[str], manifests: set[str] | None = None) -> 
         name = m.split(".")[-1]
         for root in roots:
             f = root / f"{name}_logo.json"
-            if f.exists() and manifests is not None and _trained_on(name) not in manifests:
+            if f.exists() and manifests is not None and (trained := _trained_on(name)) not in manifests:
                 _warn_once(f"[bench] note: {f} is not used: the data evaluated does not include the data {m} was "
-                           f"trained from (MANIFEST.csv {(_trained_on(name) or 'not recorded')[:16]}...), so the shipped "
+                           f"trained from (MANIFEST.csv {(trained or 'not recorded')[:16]}...), so the shipped "
                            f"model scores these files itself")
                 break
             if f.exists():
@@ -136,6 +122,8 @@ def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any]
     """Rows from cached records; findings of learned methods get their out-of-fold score where
     one is published (`details.oos_score_from` says so)."""
     if oos is None:
+        from huiyan.bench.manifest import manifest_hashes
+
         oos = learned_oos_scores({f["method"] for r in records for f in r.get("findings", [])},
                                  manifest_hashes(entries.values()))
     rows = []

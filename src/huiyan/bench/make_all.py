@@ -265,12 +265,14 @@ def _measured_versions(ds: Dataset) -> dict[str, str]:
 def _runtime(ds: Dataset) -> dict[str, Any]:
     """Per media folder and protocol: items and the analysis seconds recorded per item (one
     process), plus the slowest methods."""
+    from huiyan.bench import runner
+
     per: dict[str, list[float]] = {}
     meth: dict[str, list[float]] = {}
     for r in ds.records:
         per.setdefault(f"{r['media']}/{r['protocol']}", []).append(float(r.get("seconds") or 0.0))
         for f in r.get("findings", []):
-            if (f.get("details") or {}).get("model_run") is False:  # a published score: the model did not run
+            if runner.stood_in(f):  # a published score: the model did not run
                 continue
             meth.setdefault(f"{r['media']}/{f['method']}", []).append(float(f.get("seconds") or 0.0))
     total = sum(sum(v) for v in per.values())

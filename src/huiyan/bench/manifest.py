@@ -109,6 +109,18 @@ def data_version(*roots: str | Path) -> str:
     return h.hexdigest()
 
 
+def manifest_hashes(entries) -> set[str]:
+    """SHA-256 of the MANIFEST.csv of every data root the entries come from (what
+    `data_version` hashes together, one hash per root)."""
+    roots = {str(e.path)[: -len(e.relative_path)] if str(e.path).endswith(e.relative_path) else None for e in entries}
+    out = set()
+    for r in roots - {None}:
+        m = Path(r) / "MANIFEST.csv"
+        if m.exists():
+            out.add(hashlib.sha256(m.read_bytes()).hexdigest())
+    return out
+
+
 def add_sha256(rows: list[dict], data_dir: str | Path) -> int:
     """Give each published out-of-fold row (its `path`: a path relative to images/ or videos/, or
     a bare file name) the SHA-256 of its file, from the MANIFEST.csv files of `data_dir`, so that
@@ -118,14 +130,12 @@ def add_sha256(rows: list[dict], data_dir: str | Path) -> int:
     by_rel: dict[str, str] = {}
     by_name: dict[str, set[str]] = {}
     for sub in ("images", "videos"):
-        m = Path(data_dir) / sub / "MANIFEST.csv"
-        if not m.exists():
+        if not (Path(data_dir) / sub / "MANIFEST.csv").exists():
             continue
-        for r in csv.DictReader(open(m, newline="", encoding="utf-8")):
-            sha = (r.get("sha256") or "").strip().lower()
-            if sha:
-                by_rel[r["relative_path"]] = sha
-                by_name.setdefault(Path(r["relative_path"]).name, set()).add(sha)
+        for e in load_manifest(Path(data_dir) / sub):
+            if e.sha256:
+                by_rel[e.relative_path] = e.sha256
+                by_name.setdefault(Path(e.relative_path).name, set()).add(e.sha256)
     missing = 0
     for r in rows:
         if r.get("sha256"):

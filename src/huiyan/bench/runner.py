@@ -80,15 +80,15 @@ def sha256_file(path: str | Path) -> str:
 _PUBLISHED: dict[frozenset, dict[str, dict[tuple[str, str], float]]] = {}  # manifests -> method -> (sha256, protocol) -> score
 
 
-def published_scores(entry: dict[str, Any], protocol: str, manifests: frozenset[str]) -> dict[str, float]:
-    """Out-of-fold scores that learned methods publish for this file under this protocol; empty
-    unless the data being evaluated (the MANIFEST.csv hashes of all its roots, `manifests`)
-    includes the data the method was trained from."""
+def published_scores(sha256: str, protocol: str, manifests: frozenset[str]) -> dict[str, float]:
+    """Out-of-fold scores that learned methods publish for the file with this SHA-256 under this
+    protocol; empty unless the data being evaluated (the MANIFEST.csv hashes of all its roots,
+    `manifests`) includes the data the method was trained from."""
     from huiyan.bench.evaluate import learned_oos_scores
 
     if manifests not in _PUBLISHED:
         _PUBLISHED[manifests] = learned_oos_scores({d.method for d in _detectors()}, set(manifests))
-    key = (entry["sha256"], protocol)
+    key = (sha256, protocol)
     return {m: d[key] for m, d in _PUBLISHED[manifests].items() if key in d}
 
 
@@ -158,12 +158,11 @@ def analyse_path(path: Path, only: set[str] | None = None, published: dict[str, 
     return rec
 
 
-def _job(args: tuple[dict, str, str, dict | None, dict | None, frozenset | None]) -> dict[str, Any]:
+def _job(args: tuple[dict, str, str, dict | None, dict | None, dict | None]) -> dict[str, Any]:
     from huiyan.bench.protocols import prepare, transform_version
     from huiyan.media.probe import sniff
 
-    entry, protocol, cache, old, same_pixels, manifests = args  # manifests None: run every model
-    use_published = manifests is not None
+    entry, protocol, cache, old, same_pixels, given = args  # given: published scores; None: run every model
     base = {"relative_path": entry["relative_path"], "media": entry["media"], "sha256": entry["sha256"],
             "protocol": protocol}
     try:
@@ -184,7 +183,6 @@ def _job(args: tuple[dict, str, str, dict | None, dict | None, frozenset | None]
         if old is not None and (old.get("analysed_sha256") not in (None, analysed) or not _same_transform(old)):
             old = None
         versions = method_versions(media_type)
-        given = published_scores(entry, protocol, manifests) if use_published else None
         keep = []
         if old is not None and not old.get("errors"):
             keep = [f for f in old.get("findings", []) if versions.get(f["method"]) == f["method_version"]
@@ -208,7 +206,7 @@ def _job(args: tuple[dict, str, str, dict | None, dict | None, frozenset | None]
         return {**base, "errors": [f"harness: {type(e).__name__}: {e}"], "findings": []}
 
 
-def _stood_in(f: dict) -> bool:
+def stood_in(f: dict) -> bool:
     """Whether a cached finding is a published out-of-fold score rather than the model's own run."""
     return (f.get("details") or {}).get("model_run") is False
 
@@ -217,7 +215,7 @@ def _current(f: dict, given: dict[str, float] | None) -> bool:
     """Whether a cached finding may be reused: a model's own run always (its version is checked
     elsewhere); a published score only while it is still the one published for this file and the
     data evaluated (`given`, None when models are to be run)."""
-    return not _stood_in(f) or (given is not None and given.get(f["method"]) == f.get("score"))
+    return not stood_in(f) or (given is not None and given.get(f["method"]) == f.get("score"))
 
 
 SAME_PIXELS = {"stripped": "delivered"}  # protocol -> protocol with identical decoded pixels (images)
@@ -281,7 +279,7 @@ def run_entries(
     # of the evaluation only; the docs then list the versions actually measured)
     manifests = None
     if published:  # the data evaluated, by the MANIFEST.csv hashes of all its roots
-        from huiyan.bench.evaluate import manifest_hashes
+        from huiyan.bench.manifest import manifest_hashes
 
         manifests = frozenset(manifest_hashes(entries))
     for e in entries:
@@ -298,12 +296,12 @@ def run_entries(
                 cached[key] = _read_jsonl(files[key])
             old = cached[key].get((e.relative_path, e.sha256))
             # reuse_stale takes records of older method versions, never those of an older transform
-            given = published_scores(e.to_dict(), p, manifests) if manifests is not None else None
+            given = published_scores(e.sha256, p, manifests) if manifests is not None else None
             if old and _same_transform(old) and all(_current(f, given) for f in old.get("findings", [])) and (
                     (_valid(old) and _same_copy(old, cache)) or (reuse_stale and old.get("findings"))):
                 done.append(old)
             else:
-                jobs.append((e.to_dict(), p, str(cache), old, None, manifests))
+                jobs.append((e.to_dict(), p, str(cache), old, None, given))
     LAST_STATS.update(run=len(jobs), cached=len(done))
     if jobs:
         _detectors()
