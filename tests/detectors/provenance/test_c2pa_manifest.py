@@ -40,8 +40,10 @@ def test_valid_invalid_states(c2pa_dir):
     assert ok.details["validation_state"] == "Valid" and ok.details["signature_valid"] and ok.details["content_intact"]
     assert not ok.decisive and abs(ok.llr) < 1
     sig = DET.run(Item(c2pa_dir / "image__jpeg__adobe-20220124-E-sig-CA.jpg"))
+    # reported (validation details kept) but not counted: an unverifiable manifest is like none
+    assert not sig.applicable and "signature does not verify" in sig.reason
     assert sig.details["validation_state"] == "Invalid" and not sig.details["signature_valid"]
-    assert not sig.decisive
+    assert not sig.decisive and sig.llr == 0.0
     hashed = DET.run(Item(c2pa_dir / "image__jpeg__adobe-20220124-XCA.jpg"))
     assert hashed.details["signature_valid"] and not hashed.details["content_intact"]
     assert hashed.category == "locally_edited" and hashed.llr > 0 and not hashed.decisive
@@ -104,7 +106,7 @@ def test_stripped_and_fake_marker(c2pa_dir, tmp_path, photo):
     q = tmp_path / "fake.jpg"
     q.write_bytes(b.getvalue())
     f = DET.run(Item(q))  # the marker string alone is not a manifest: no crash, no evidence
-    assert (not f.applicable) or (f.llr <= 0.5 and not f.decisive)
+    assert not f.applicable and f.llr == 0.0 and not f.decisive
     tiny = tmp_path / "tiny.png"
     Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(tiny)
     assert not DET.run(Item(tiny)).applicable
@@ -219,7 +221,31 @@ def test_bad_inputs_without_shared_data(tmp_path, photo):
     q = tmp_path / "fake.jpg"
     q.write_bytes(b.getvalue())
     f = DET.run(Item(q))  # the marker string alone is not a manifest
-    assert not f.decisive and f.llr <= 0.5
+    assert not f.applicable and not f.decisive and f.llr == 0.0
     tiny = tmp_path / "tiny.png"
     Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(tiny)
     assert not DET.run(Item(tiny)).applicable
+
+
+def _signature_broken(p, tmp_path):
+    """A copy of a signed JPEG with one bit flipped near the end of the COSE signature box
+    (inside the ES256 signature bytes): the claim no longer verifies."""
+    b = bytearray(p.read_bytes())
+    j = b.find(b"cbor", b.find(b"c2pa.signature"))
+    end = j - 4 + int.from_bytes(b[j - 4:j], "big")
+    b[end - 20] ^= 0x01
+    q = tmp_path / ("sigbroken_" + p.name)
+    q.write_bytes(bytes(b))
+    return q
+
+
+@pytest.mark.parametrize("source_type", ["trainedAlgorithmicMedia", "digitalCapture"])
+def test_a_manifest_whose_signature_fails_is_not_evidence(test_ca, tmp_path, photo, source_type):
+    """Whatever the manifest claims (generation or capture), once its signature fails nothing in it
+    counts, in either direction; the finding says why and keeps the validation details."""
+    p = _sign(test_ca, tmp_path, photo, source_type)
+    assert DET.run(Item(p)).applicable  # the intact file is read
+    f = DET.run(Item(_signature_broken(p, tmp_path)))
+    assert not f.applicable and f.llr == 0.0 and not f.decisive
+    assert "claimSignature.mismatch" in f.details["failures"] and not f.details["signature_valid"]
+    assert "signature does not verify" in f.reason and "签名验证失败" in f.explanation["zh"]

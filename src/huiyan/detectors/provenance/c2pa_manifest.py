@@ -21,7 +21,10 @@ Why it separates
     discredit it (the "liar's dividend"), so an unverified identity must not override the pixels.
     The project ships no trust anchors, so out of the box every AI claim is of this kind.
     A manifest whose signature verifies but whose content hash no longer matches means the bytes
-    were changed after signing: evidence of editing (`locally_edited`). A valid capture claim
+    were changed after signing: evidence of editing (`locally_edited`). A manifest whose claim
+    signature fails, or whose C2PA data cannot be parsed, is reported but not counted (not
+    applicable): nothing in it can be relied on, and the failure speaks of the manifest, not of the
+    pixels, so it is treated like an absent manifest (docs/DECISIONS.md). A valid capture claim
     (camera manifests such as Nikon, Leica, Truepic) is modest evidence of camera origin, stronger
     when the signer is on the configured trust list. Absence of a manifest is never evidence.
 
@@ -67,12 +70,10 @@ LLR_HASH_MISMATCH = 2.0
 LLR_HASH_MISMATCH_AI = 4.0
 LLR_AI_CLAIM_UNTRUSTED = 4.0  # valid signature, unknown signer: strong, never decisive
 LLR_LAYOUT_CHANGED = 1.0
-LLR_SIGNATURE_INVALID = 1.0
 LLR_EDIT_CLAIM = 2.0
 LLR_PROCESSING_CLAIM = 0.3
 LLR_CAPTURE = -1.0
 LLR_CAPTURE_TRUSTED = -2.0
-LLR_UNREADABLE = 0.5
 
 TRUST_DIR = Path(__file__).resolve().parents[2] / "data" / "c2pa_trust"
 
@@ -195,7 +196,7 @@ def read_manifest(raw: bytes | None, fmt: str, anchors: str, path: Path | None =
 @register
 class C2paManifest(Detector):
     method = "provenance.c2pa_manifest"
-    version = "0.2"
+    version = "0.3"
     family = "provenance"
     media_types = ("image", "video")
     inputs = ("bytes",)
@@ -231,10 +232,11 @@ class C2paManifest(Detector):
                 return self.not_applicable("no C2PA manifest in the file (absence of Content Credentials is not evidence)")
             if "unsupported" in msg.lower() or "notsupported" in msg.lower():
                 return self.not_applicable(f"the C2PA SDK does not read {item.format} files ({msg[:120]})")
-            return self.finding(
-                0.6, zh=f"文件含 C2PA 数据但无法解析（{msg[:120]}），可能已损坏或被改动",
-                en=f"the file holds C2PA data that cannot be parsed ({msg[:120]}): damaged or altered",
-                details={"error": msg[:500]}, llr=LLR_UNREADABLE, category=None,
+            return self.not_applicable(
+                f"the file holds C2PA data that cannot be parsed ({msg[:120]}): damaged or altered; an unverifiable "
+                "manifest is treated like an absent one (not evidence)",
+                zh=f"不适用：文件含 C2PA 数据但无法解析（{msg[:120]}），可能已损坏或被改动；无法验证的清单按无清单处理（不作为证据）",
+                error=msg[:500],
             )
         s["trust_list_configured"] = bool(anchors)
         fails = s["failures"]
@@ -273,11 +275,13 @@ class C2paManifest(Detector):
         details = s
 
         if not signature_valid:
-            return self.finding(
-                0.73, zh=f"{head_zh}：签名验证失败（{', '.join(f for f in fails if f in _SIGNATURE_FAIL)}），清单被改动或伪造，其声明不可采信",
-                en=f"{head_en}: signature does not verify ({', '.join(f for f in fails if f in _SIGNATURE_FAIL)}); the "
-                   "manifest was altered or forged and its claims cannot be relied on",
-                details=details, llr=LLR_SIGNATURE_INVALID, category=None,
+            codes = ", ".join(f for f in fails if f in _SIGNATURE_FAIL)
+            return self.not_applicable(
+                f"{head_en}: signature does not verify ({codes}); the manifest was altered, damaged or forged and "
+                "nothing in it can be relied on; an unverifiable manifest is treated like an absent one (not evidence)",
+                zh=f"不适用：{head_zh}：签名验证失败（{codes}），清单被改动、损坏或伪造，其内容均不可采信；"
+                   "无法验证的清单按无清单处理（不作为证据）",
+                **details,
             )
         layout_only = not content_intact and all(
             "exclusion" in str(s["failure_explanations"].get(f) or "") for f in fails if f in _CONTENT_BINDING)
