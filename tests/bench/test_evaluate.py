@@ -81,6 +81,10 @@ def test_manifest_of_shared_data(shared_data):
     es = load_manifest(shared_data / "images")
     assert len(es) > 100 and {e.y for e in es} == {0, 1}
     assert all(e.sha256 and e.source for e in es)
+    from huiyan.bench.manifest import KIND_OF_LABEL
+
+    for media in ("images", "videos"):  # every manipulated label has a kind to be calibrated on
+        assert all(e.label in KIND_OF_LABEL for e in load_manifest(shared_data / media) if e.y == 1)
 
 
 @pytest.fixture

@@ -115,6 +115,40 @@ def test_fit_methods_fits_the_form_asked_for():
     assert fit_methods(rows, "isotonic")["methods"]["m"]["kind"] == "isotonic"
 
 
+def test_a_method_naming_one_kind_is_calibrated_on_that_kind():
+    """A generation detector sees generated items high and local edits like camera originals: fitted
+    on generated items only, its map is steeper than one diluted by the local edits; a method whose
+    findings name several kinds, or a kind with too few items, falls back to all manipulated."""
+    rng = np.random.default_rng(7)
+
+    def rows_of(method, category, n_tampered=60):
+        out = [{"method": method, "score": float(v), "applicable": True, "y": 0, "category": category,
+                "item_kind": None} for v in rng.normal(0, 1, 60)]
+        out += [{"method": method, "score": float(v), "applicable": True, "y": 1, "category": category,
+                 "item_kind": "fully_generated"} for v in rng.normal(2.5, 1, 60)]
+        out += [{"method": method, "score": float(v), "applicable": True, "y": 1, "category": category,
+                 "item_kind": "locally_edited"} for v in rng.normal(0, 1, n_tampered)]
+        return out
+
+    fit = fit_methods(rows_of("gen", "fully_generated"))["methods"]["gen"]
+    pooled = fit_methods([{**r, "item_kind": None} for r in rows_of("gen", "fully_generated")])["methods"]["gen"]
+    assert fit["positives"] == "fully_generated" and fit["n_manipulated"] == 60 and fit["n_real"] == 60
+    assert pooled["positives"] == "all" and pooled["n_manipulated"] == 120
+    assert fit["slope"] > pooled["slope"] > 0
+    mixed = rows_of("prov", "fully_generated")
+    mixed[-1] = {**mixed[-1], "category": None}  # findings of this method name a kind and none
+    assert fit_methods(mixed)["methods"]["prov"]["positives"] == "all"
+    few = [r for r in rows_of("edit", "locally_edited", n_tampered=2)]
+    assert fit_methods(few)["methods"]["edit"]["positives"] == "all"  # 2 < MIN_PER_CLASS local edits
+
+
+def test_every_manipulated_label_names_a_kind_the_fusion_knows():
+    from huiyan.bench.manifest import KIND_OF_LABEL, REAL_LABELS
+    from huiyan.fusion.combine import KINDS
+
+    assert set(KIND_OF_LABEL.values()) <= set(KINDS) and not set(KIND_OF_LABEL) & REAL_LABELS
+
+
 def test_too_few_items_gives_no_map():
     assert fit_isotonic_llr([0.1, 0.2, 0.9], [0, 1, 1]) is None
     assert fit_logistic_llr([0.1, 0.2, 0.9, float("nan")] * 2, [0, 1, 1, 0] * 2) is None  # NaN dropped: 2 real

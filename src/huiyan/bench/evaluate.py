@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from huiyan.bench.manifest import KIND_OF_LABEL
 from huiyan.detectors.base import Finding
 from huiyan.fusion.calibrate import choose_bands, fit_methods
 from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, family_llrs, fuse, fused_llr
@@ -161,7 +162,8 @@ def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any]
 
 
 def _fit_rows(rows: list[Row]) -> list[dict[str, Any]]:
-    return [{**f, "y": r.y, "media_type": r.media_type} for r in rows for f in r.findings]
+    return [{**f, "y": r.y, "media_type": r.media_type, "item_kind": KIND_OF_LABEL.get(r.label)}
+            for r in rows for f in r.findings]
 
 
 def fit_calibration(rows: list[Row]) -> dict[str, Any]:

@@ -13,6 +13,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REAL_LABELS = {"real"}
+# the kind of manipulation each manipulated label is (huiyan.fusion.combine.KINDS): what the fused
+# `category` should name, and which items a method naming that kind is calibrated on
+KIND_OF_LABEL = {
+    "generated": "fully_generated", "generated_t2v": "fully_generated", "generated_i2v": "fully_generated",
+    "tampered": "locally_edited", "deepfake": "face_manipulated", "deepfake_face": "face_manipulated",
+    "talking_head": "face_manipulated",
+}
 
 
 @dataclass

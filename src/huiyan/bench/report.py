@@ -11,6 +11,7 @@ import numpy as np
 
 from huiyan.bench import metrics as M
 from huiyan.bench.evaluate import Row
+from huiyan.bench.manifest import KIND_OF_LABEL
 from huiyan.fusion.combine import VERDICTS
 
 SIDE_SYN = ("synthetic", "likely_synthetic")
@@ -143,20 +144,13 @@ def _fmt_key(f: str) -> str:
     return "H264" if f == "H264" else f
 
 
-EXPECTED_CATEGORY = {
-    "generated": "fully_generated", "generated_t2v": "fully_generated", "generated_i2v": "fully_generated",
-    "tampered": "locally_edited", "deepfake": "face_manipulated", "deepfake_face": "face_manipulated",
-    "talking_head": "face_manipulated",
-}
-
-
 def category_table(rows: list[Row]) -> dict[str, Any]:
     """How often the fused `category` names the kind of manipulation the label says, over the
     manipulated items flagged likely_synthetic or above (where the category is what an examiner
     reads), per label: n flagged, n with the expected category, and what was named instead."""
     out: dict[str, Any] = {}
     for r in rows:
-        exp = EXPECTED_CATEGORY.get(r.label)
+        exp = KIND_OF_LABEL.get(r.label)
         if r.y != 1 or exp is None or r.verdict not in SIDE_SYN:
             continue
         d = out.setdefault(r.label, {"expected": exp, "flagged": 0, "correct": 0, "named": {}})

@@ -203,30 +203,44 @@ FORM = "logistic"  # the shipped form; docs/DECISIONS.md has the isotonic form's
 
 
 def fit_methods(rows: list[dict[str, Any]], form: str | None = None) -> dict[str, Any]:
-    """Fit one map per method from rows {method, score, applicable, y, media_type}, of the given
-    form (`logistic` or `isotonic`; default FORM); a method met on more than one media type gets
-    one map per type, under the key `method@media` (see huiyan.fusion.combine.calibration_key),
-    and is listed in the result's `per_media_methods`."""
+    """Fit one map per method from rows {method, score, applicable, y, media_type, category,
+    item_kind}, of the given form (`logistic` or `isotonic`; default FORM); a method met on more
+    than one media type gets one map per type, under the key `method@media` (see
+    huiyan.fusion.combine.calibration_key), and is listed in the result's `per_media_methods`.
+
+    The fusion adds LR(kind) over the kinds of manipulation, so a method whose applicable findings
+    all name one kind (`category`) is fitted on the manipulated items of that kind (`item_kind`,
+    from the item's label) against the camera originals: its LLR is then p(score | that kind) /
+    p(score | camera original), not a mixture over the kinds it does not examine. A method whose
+    findings name several kinds or none (provenance), rows without `item_kind`, or a kind with
+    fewer than MIN_PER_CLASS items fall back to all manipulated items. The entry's `positives`
+    says which (docs/DECISIONS.md, "Calibration maps per kind")."""
     media: dict[str, set[str]] = {}
     for r in rows:
         if r.get("media_type"):
             media.setdefault(r["method"], set()).add(r["media_type"])
     per_media = sorted(m for m, v in media.items() if len(v) > 1)
-    by_method: dict[str, tuple[list[float], list[int]]] = {}
+    by_method: dict[str, list[tuple[float, int, str | None]]] = {}
+    named: dict[str, set[str | None]] = {}
     versions: dict[str, str] = {}
     for r in rows:
         if not r["applicable"] or r["score"] is None or r.get("decisive"):
             continue
         key = f"{r['method']}@{r['media_type']}" if r["method"] in per_media else r["method"]
-        xs, ys = by_method.setdefault(key, ([], []))
-        xs.append(float(r["score"]))
-        ys.append(int(r["y"]))
+        by_method.setdefault(key, []).append((float(r["score"]), int(r["y"]), r.get("item_kind")))
+        named.setdefault(key, set()).add(r.get("category"))
         if r.get("method_version"):
             versions[key] = r["method_version"]
     out: dict[str, Any] = {}
-    for m, (xs, ys) in sorted(by_method.items()):
-        entry = FITTERS[form or FORM](xs, ys)
+    for m, items in sorted(by_method.items()):
+        kinds = named[m]
+        kind = next(iter(kinds)) if len(kinds) == 1 else None
+        own = [(x, y) for x, y, k in items if y == 0 or k == kind] if kind else []
+        positives = kind if sum(y for _, y in own) >= MIN_PER_CLASS else "all"
+        use = own if positives != "all" else [(x, y) for x, y, _ in items]
+        entry = FITTERS[form or FORM]([x for x, _ in use], [y for _, y in use])
         if entry is not None:
+            entry["positives"] = positives
             if m in versions:
                 entry["method_version"] = versions[m]
             out[m] = entry
