@@ -13,7 +13,7 @@ from huiyan.fusion.calibrate import (
     fit_isotonic_llr,
     fit_logistic_llr,
     fit_methods,
-    fit_weights,
+    fit_mixture_weights,
     pav,
 )
 
@@ -196,18 +196,42 @@ def _llr_rows(n=400, seed=0):
     return y, good, bad
 
 
+def _mix_fit(rows, y, fams, cats=None, media="image", cap=10.0):
+    cats = cats or [dict.fromkeys(r) for r in rows]  # naming no kind: the LLR is the sum
+    mw, fw = fit_mixture_weights(rows, cats, fams, y, [media] * len(rows), cap=cap)
+    return {k: mw[k] * fw[fams[k]] for k in mw}  # what each method's LLR is scaled by in all
+
+
 def test_weights_drop_evidence_that_points_the_wrong_way():
     y, good, bad = _llr_rows()
-    w = fit_weights([{"good": g, "bad": b} for g, b in zip(good, bad, strict=True)], y)
+    w = _mix_fit([{"good": g, "bad": b} for g, b in zip(good, bad, strict=True)], y,
+                 {"good": "fingerprint", "bad": "physical"})
     assert w["good"] > 0.7 and w["bad"] < 0.1
 
 
 def test_weights_do_not_count_a_duplicate_twice():
     y, good, _ = _llr_rows(seed=1)
-    alone = fit_weights([{"a": g} for g in good], y)["a"]
-    w = fit_weights([{"a": g, "copy": g} for g in good], y)
+    alone = _mix_fit([{"a": g} for g in good], y, {"a": "fingerprint"})["a"]
+    w = _mix_fit([{"a": g, "copy": g} for g in good], y, {"a": "fingerprint", "copy": "temporal"})
     assert w["a"] + w["copy"] == pytest.approx(alone, abs=0.15)
     assert 0.0 <= min(w.values()) and max(w.values()) <= 1.0
+
+
+def test_weights_fitted_on_the_mixture_keep_evidence_that_speaks_for_one_kind():
+    """A generation method that rightly says "not generated" of local edits, and a local-edit method
+    that says nothing of generated images: on the mixture's likelihood both keep their weight, while
+    a fit on the sum over all evidence (the rule up to session 7) would discount the generation
+    method for its strong negative LLRs on the local edits (to about 0.36 on these data)."""
+    rng = np.random.default_rng(11)
+    rows, cats, y = [], [], []
+    for kind, n in (("real", 120), ("fully_generated", 120), ("locally_edited", 120)):
+        gen = rng.normal(4.0 if kind == "fully_generated" else -4.0, 1.0, n)
+        edit = rng.normal(1.0 if kind == "locally_edited" else -0.5, 1.0, n)
+        rows += [{"gen": float(g), "edit": float(e)} for g, e in zip(gen, edit, strict=True)]
+        cats += [{"gen": "fully_generated", "edit": "locally_edited"}] * n
+        y += [int(kind != "real")] * n
+    w = _mix_fit(rows, np.array(y), {"gen": "fingerprint", "edit": "physical"}, cats)
+    assert w["gen"] > 0.8 and w["edit"] > 0.8
 
 
 def test_a_method_on_two_media_types_gets_a_map_per_type():

@@ -23,7 +23,7 @@ import numpy as np
 from huiyan.bench.manifest import KIND_OF_LABEL
 from huiyan.detectors.base import Finding
 from huiyan.fusion.calibrate import choose_bands, fit_methods
-from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, family_llrs, fuse, fused_llr
+from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, fuse, fused_llr
 
 INNER_FOLDS = 8
 
@@ -249,16 +249,18 @@ def _decisive(r: Row) -> bool:
 
 
 def fit_weights_and_bands(st: Stacked, *, weighted: bool = True) -> dict[str, Any]:
-    """Method weights, then family weights, fitted on out-of-sample LLRs, and verdict bands chosen
-    on the resulting fused LLRs of the same rows (the mixture over the kinds of manipulation, as
-    huiyan.fusion.combine.fuse forms it). The weights are fitted on the sum over all evidence."""
-    from huiyan.fusion.calibrate import fit_weights
+    """Method and family weights fitted together on the out-of-sample LLRs, on the likelihood of
+    the fused mixture LLR itself (huiyan.fusion.calibrate.fit_mixture_weights), and verdict bands
+    chosen on the resulting fused LLRs of the same rows (as huiyan.fusion.combine.fuse forms them)."""
+    from huiyan.fusion.calibrate import fit_mixture_weights
 
-    keep = [(d, r.y) for d, r in zip(st.method_llr, st.rows, strict=True) if d is not None]
-    mw = fit_weights([d for d, _ in keep], [y for _, y in keep]) if weighted and keep else {}
-    fams = [None if d is None else family_llrs(d, st.families, mw, FAMILY_CAP) for d in st.method_llr]
-    keep_f = [(d, r.y) for d, r in zip(fams, st.rows, strict=True) if d is not None]
-    fw = fit_weights([d for d, _ in keep_f], [y for _, y in keep_f]) if weighted and keep_f else {}
+    keep = [i for i, d in enumerate(st.method_llr) if d is not None]
+    mw: dict[str, float] = {}
+    fw: dict[str, float] = {}
+    if weighted and keep:
+        mw, fw = fit_mixture_weights([st.method_llr[i] for i in keep], [st.categories[i] for i in keep],
+                                     st.families, [st.rows[i].y for i in keep],
+                                     [st.rows[i].media_type for i in keep], cap=FAMILY_CAP)
     fused = [dec if d is None else fused_llr(d, st.families, c, mw, fw, FAMILY_CAP, r.media_type)
              for d, c, dec, r in zip(st.method_llr, st.categories, st.decisive_llr, st.rows, strict=True)]
     return {"method_weights": mw, "family_weights": fw, **bands_by_media(_band_groups(st.rows, fused))}

@@ -290,7 +290,8 @@ def _notes(ds: Dataset, rows) -> list[str]:
         "A method with no fitted map (fewer than 3 applicable items of either class in a fold) "
         "contributes the LLR it states itself; decisive provenance (verified C2PA, decoded watermark) "
         "overrides everything and is not calibrated.",
-        "Each method's calibrated LLR is scaled by its method weight (fitted jointly on out-of-sample LLRs, so a "
+        "Each method's calibrated LLR is scaled by its method weight (fitted jointly with the family weights on "
+        "the likelihood of the fused LLR of out-of-sample LLRs, so a "
         "method that did not generalise or only repeats a correlated one is discounted); within a family only the "
         "strongest weighted LLR for and the strongest against count, capped at ±4; "
         "families are summed with the out-of-sample family weights. Camera originals here are mostly old JPEGs from metadata test sets; "

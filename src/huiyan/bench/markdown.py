@@ -70,8 +70,8 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
           "Σ weight × family LLR over the findings naming that kind or none, then a mixture with equal prior "
           "weight over the kinds in scope (images 3, videos 2; a kind with no applicable finding counts 0); see "
           "docs/DECISIONS.md")
-        a("- shipped family weights (fitted out of sample on the sum over all evidence, each fold "
-          "fits its own): " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(fw.items())))
+        a("- shipped family weights (fitted out of sample together with the method weights, on the "
+          "likelihood of the fused mixture LLR; each fold fits its own): " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(fw.items())))
     mw = meta.get("method_weights") or {}
     if mw:
         a("- shipped method weights (each calibrated method LLR is scaled by its weight before the family "
@@ -119,6 +119,12 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
               f"{_fmt(s['fused']['tpr_at_1pct_fpr'])} | {_fmt(fams[best]['tpr_at_1pct_fpr'])} | {better} |")
         a("")
         a("### Families (AUC of the out-of-sample family LLR, all items; not applicable = 0)")
+        a("")
+        a("A family's LLR here combines all its methods over all the evidence and is ranked against every "
+          "manipulated item; the fusion instead counts each method only in the kind of manipulation it names, "
+          "with a map fitted on that kind. A family whose methods speak for one kind (the physical family's "
+          "local-edit methods) can therefore rank below 0.5 here, against the generated majority; the per-kind "
+          "tables show what the fused result makes of it.")
         a("")
         a("| family | " + " | ".join(P) + " |")
         a("|---|" + "---|" * len(P))

@@ -5,13 +5,14 @@ probabilities: within a family first (correlated methods share one capped budget
 families. A cryptographically verified provenance finding (`decisive=True`) decides on its own;
 its absence never counts as evidence. Not-applicable findings contribute nothing.
 
-Each method's calibrated LLR is first scaled by a method weight in [0, 1] (`method_weights`),
-fitted jointly over all methods on out-of-sample LLRs (huiyan.fusion.calibrate.fit_weights): a
+Each method's calibrated LLR is first scaled by a method weight in [0, 1] (`method_weights`): a
 method whose calibrated evidence did not generalise across sources, or that only repeats what a
 correlated method already says, is discounted towards 0. Within a family only the strongest
 weighted LLR for and the strongest against count (correlated methods are not added up), capped at
 +-FAMILY_CAP; family LLRs are then summed (families look at different evidence), each scaled by a
-family weight in [0, 1] fitted the same way on the family LLRs (`family_weights`).
+family weight in [0, 1] (`family_weights`). Both sets of weights are fitted together on
+out-of-sample LLRs, on the likelihood of the fused LLR this module forms
+(huiyan.fusion.calibrate.fit_mixture_weights).
 
 "Manipulated" is a composite hypothesis: fully generated, face manipulated or locally edited
 (KINDS). Each kind predicts different evidence: a face swap is made from camera footage, so it
