@@ -140,8 +140,10 @@ def calibration_dict(ds: Dataset, ev: dict[str, Any], rows) -> dict[str, Any]:
         "band_error_rates": band_error_rates(rows),
         "band_error_rates_by_media": {mt: band_error_rates([r for r in rows if r.media_type == mt])
                                       for mt in sorted({r.media_type for r in rows})},
-        "scheme": "per-method logistic score->LLR (slope x asinh of the robustly standardised score) fitted on all items and protocols; method weights, then "
-                  "family weights, fitted on out-of-sample LLRs (class-balanced logistic, ridge towards 1); bands chosen on "
+        "scheme": "per-method logistic score->LLR (slope x asinh of the robustly standardised score) fitted on all items "
+                  "and protocols, a method naming one kind of manipulation on that kind's items against camera "
+                  "originals; method and family weights fitted together on out-of-sample LLRs, on the "
+                  "class-balanced log-loss of the fused mixture LLR (ridge towards 1); bands chosen on "
                   "out-of-sample fused LLRs (leave-source-and-generator-out), per media type, so that FPR on "
                   "camera originals <= 1% at likely_synthetic under every protocol of that media type; band "
                   "error rates measured with nested out-of-sample bands",
