@@ -28,6 +28,17 @@ def test_fold_excludes_source_and_generator():
     assert [r.item for r in kept] == ["i3", "i4"]
 
 
+def test_one_out_of_sample_rule_for_every_fit():
+    """The harness, the CLIP probe's and the learned detector's out-of-fold fits share one rule."""
+    from huiyan.bench.manifest import shares_neither
+
+    assert shares_neither("s3", "flux", {"s1"}, {"sdxl"})
+    assert not shares_neither("s1", "flux", {"s1"}, {"sdxl"})  # same source
+    assert not shares_neither("s2", "sdxl", {"s1"}, {"sdxl"})  # same family
+    assert shares_neither("s2", None, {"s1"}, {"sdxl"})  # unknown family: kept
+    assert shares_neither("s2", "sdxl", {"s1"}, {None})  # held-out family unknown: only its source out
+
+
 def test_evaluate_separable_data_out_of_sample():
     rng = np.random.default_rng(0)
     rows = []

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from huiyan.bench.manifest import KIND_OF_LABEL
+from huiyan.bench.manifest import KIND_OF_LABEL, shares_neither
 from huiyan.detectors.base import Finding
 from huiyan.fusion.calibrate import choose_bands, fit_methods
 from huiyan.fusion.combine import DEFAULT_BANDS, FAMILY_CAP, fuse, fused_llr
@@ -187,7 +187,7 @@ def _excluded(train: list[Row], held: list[Row]) -> list[Row]:
     """Training rows that share neither a source nor a generator/camera family with `held`."""
     sources = {r.source for r in held}
     keys = {r.gen_key for r in held if r.gen_key}
-    return [r for r in train if r.source not in sources and (r.gen_key is None or r.gen_key not in keys)]
+    return [r for r in train if shares_neither(r.source, r.gen_key, sources, keys)]
 
 
 def _groups(rows: list[Row], k: int) -> list[set[str]]:

@@ -22,6 +22,16 @@ KIND_OF_LABEL = {
 }
 
 
+def shares_neither(source: str, gen_key: str | None, held_sources: set[str], held_keys: set[str | None]) -> bool:
+    """The out-of-sample rule of every fit here: a training item (its `source` and generator or
+    camera family `gen_key`) may be used to score held-out items only if it shares neither a source
+    nor a family with them. An item of unknown family (None) is kept; a held-out item of unknown
+    family excludes only its source. One predicate for the evaluation harness
+    (huiyan.bench.evaluate), the CLIP probe's out-of-fold scores (huiyan.learn.clip_oos) and the
+    learned detector's (huiyan.learn.train_patch_oos)."""
+    return source not in held_sources and (gen_key is None or gen_key not in held_keys)
+
+
 @dataclass
 class Entry:
     media: str  # folder name: "images" or "videos" (the harness sniffs the real media type)

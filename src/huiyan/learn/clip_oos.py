@@ -55,7 +55,9 @@ def cached_video_embedding(entry, protocol: str, recipe: str, work: Path, bench_
 
 def excluded_probe(train: list[tuple[dict, object]], emb: dict, gen_key: str | None, source: str, l2: float):
     """A probe fitted on the training images that share neither `gen_key` nor `source`."""
-    keep = [i for i, (_, e) in enumerate(train) if e.source != source and (gen_key is None or e.gen_key != gen_key)]
+    from huiyan.bench.manifest import shares_neither
+
+    keep = [i for i, (_, e) in enumerate(train) if shares_neither(e.source, e.gen_key, {source}, {gen_key})]
     rows = [r for r, _ in train]
     protos = [f"aug{k}" for k in range(lp.AUG_COPIES)]
     X, y, w = lp._design(rows, keep, emb, protos)

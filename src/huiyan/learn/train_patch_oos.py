@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from huiyan.bench.manifest import generator_key, write_logo
+from huiyan.bench.manifest import generator_key, shares_neither, write_logo
 
 OTHER_LABELS = ("tampered", "deepfake")
 
@@ -41,8 +41,7 @@ def exclusion_sets(samples, targets) -> dict[tuple[str, str | None], list[int]]:
     for e in targets:
         k = (e.source, e.gen_key)
         if k not in out:
-            out[k] = [i for i, s in enumerate(samples)
-                      if s.source != e.source and (e.gen_key is None or keys[i] != e.gen_key)]
+            out[k] = [i for i, s in enumerate(samples) if shares_neither(s.source, keys[i], {e.source}, {e.gen_key})]
     return out
 
 
