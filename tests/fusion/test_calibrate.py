@@ -234,6 +234,74 @@ def test_weights_fitted_on_the_mixture_keep_evidence_that_speaks_for_one_kind():
     assert w["gen"] > 0.8 and w["edit"] > 0.8
 
 
+def _random_evidence(rng, n=300):
+    methods = {"g1": ("fingerprint", "fully_generated"), "g2": ("fingerprint", "fully_generated"),
+               "e": ("physical", "locally_edited"), "f": ("physiological", "face_manipulated"),
+               "p": ("provenance", None), "t": ("temporal", "fully_generated"), "odd": ("physical", "not_a_kind")}
+    rows, cats, media = [], [], []
+    for i in range(n):
+        mt = ("image", "video", None)[i % 3]
+        ks = [k for k in methods if rng.random() < 0.6]
+        rows.append({k: float(rng.normal(0, 2.5)) for k in ks})
+        cats.append({k: methods[k][1] for k in ks})
+        media.append(mt)
+    return rows, cats, {k: v[0] for k, v in methods.items()}, media
+
+
+def test_the_weight_fit_computes_the_fused_llr_that_fusion_uses():
+    """MixtureDesign must give combine.fused_llr's mixture for any weights (zeros included, where
+    the methods weighing 0, or whose family does, are left out of the design, as
+    fit_mixture_weights does): kinds out of
+    scope, findings naming no kind, rows where no kind is examined, videos with two kinds."""
+    from huiyan.fusion.calibrate import MixtureDesign
+    from huiyan.fusion.combine import fused_llr
+
+    rng = np.random.default_rng(2)
+    rows, cats, fams, media = _random_evidence(rng)
+    for trial in range(6):
+        w = {k: (0.0 if trial % 2 and k in ("f", "e") else float(rng.random())) for k in fams}
+        fw = {f: (0.0 if trial == 2 and f == "temporal" else float(rng.random())) for f in set(fams.values())}
+        kept = [{k: v for k, v in d.items() if w[k] > 0 and fw[fams[k]] > 0} for d in rows]
+        design = MixtureDesign.build(kept, cats, fams, media, 4.0)
+        got = design.fused(np.array([w[k] for k in design.keys]), np.array([fw[f] for f in design.fams]))
+        want = [fused_llr(d, fams, c, w, fw, 4.0, mt) for d, c, mt in zip(rows, cats, media, strict=True)]
+        assert np.allclose(got, want, atol=1e-9)
+
+
+def test_a_method_fitted_to_zero_examines_no_kind_and_the_rest_is_refitted():
+    """The only face method points the wrong way: it is fitted to 0, and the other weights are
+    those of a fit without it (a face kind it alone opened must not stay in the mixture)."""
+    rng = np.random.default_rng(4)
+    n = 240
+    y = rng.integers(0, 2, n)
+    gen = np.where(y == 1, 1.5, -1.5) + rng.normal(0, 1.5, n)
+    face = np.where(y == 1, -2.5, 2.5) + rng.normal(0, 1.0, n)
+    fams = {"gen": "fingerprint", "face": "physiological"}
+    rows = [{"gen": float(g), "face": float(f)} for g, f in zip(gen, face, strict=True)]
+    cats = [{"gen": "fully_generated", "face": "face_manipulated"}] * n
+    mw, fw = fit_mixture_weights(rows, cats, fams, y, ["image"] * n, cap=4.0)
+    assert mw["face"] * fw["physiological"] == 0.0
+    alone_mw, alone_fw = fit_mixture_weights([{"gen": r["gen"]} for r in rows], cats, fams, y, ["image"] * n, cap=4.0)
+    assert mw["gen"] == pytest.approx(alone_mw["gen"], abs=1e-3)
+    assert fw["fingerprint"] == pytest.approx(alone_fw["fingerprint"], abs=1e-3)
+
+
+def test_harness_maps_are_fitted_on_each_kind():
+    """fit_calibration must pass each item's kind to the map fit: a generation method gets a map
+    fitted on the generated items, not on the local edits too."""
+    from huiyan.bench.evaluate import Row, fit_calibration
+
+    rng = np.random.default_rng(9)
+    rows = []
+    for i, (label, y, mu) in enumerate([("real", 0, 0.0)] * 30 + [("generated", 1, 3.0)] * 30 + [("tampered", 1, 0.0)] * 30):
+        f = {"method": "fingerprint.g", "method_version": "1", "family": "fingerprint", "applicable": True,
+             "score": float(rng.normal(mu, 1)), "llr": 0.0, "decisive": False, "category": "fully_generated"}
+        rows.append(Row(item=f"i{i}", media_type="image", protocol="delivered", y=y, label=label, generator="",
+                        gen_key=None, source=f"s{i}", source_format="PNG", findings=[f]))
+    entry = fit_calibration(rows)["methods"]["fingerprint.g"]
+    assert entry["positives"] == "fully_generated" and entry["n_manipulated"] == 30
+
+
 def test_a_method_on_two_media_types_gets_a_map_per_type():
     from huiyan.detectors.base import Finding
     from huiyan.fusion.combine import fuse

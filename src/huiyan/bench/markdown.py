@@ -76,8 +76,8 @@ def render(summary: dict[str, Any], meta: dict[str, Any], plots: list[str]) -> s
     if mw:
         a("- shipped method weights (each calibrated method LLR is scaled by its weight before the family "
           "combination; fitted jointly out of sample, a weight near 0 means the method did not add "
-          "evidence that generalised across sources; a method whose calibration map is flat, slope 0, gives "
-          "LLR 0 whatever its weight, which then stays at its prior value 1): " + ", ".join(f"`{k}` {v:.2f}" for k, v in sorted(mw.items())))
+          "evidence that generalised across sources; a method whose shipped calibration map is flat, slope 0, "
+          "gives LLR 0 whatever its weight, which is fitted on the out-of-fold maps, not necessarily flat): " + ", ".join(f"`{k}` {v:.2f}" for k, v in sorted(mw.items())))
     a("- AUC/EER/TPR@1%FPR intervals: stratified bootstrap (95%); band rates: exact Clopper-Pearson (95%)")
     a("- positive class: generated, tampered, deepfake (images); deepfake_face, generated_t2v/i2v, "
       "talking_head (videos); negative class: camera originals (`real`)")

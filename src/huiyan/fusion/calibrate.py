@@ -316,13 +316,17 @@ def fit_mixture_weights(method_llrs: list[dict[str, float]], categories: list[di
     of sample, or adds nothing beyond the rest, is driven towards 0. With calibration maps fitted
     per kind, a generation method rightly says "not generated" of a local edit; a fit on the sum
     over all evidence (used up to session 7) read that as a mistake and discounted the method, the
-    mixture does not (docs/DECISIONS.md, "Calibration maps per kind"). Which kinds a row examines
-    is taken at weight 1 (every kind named by an applicable finding). Returns (method weights,
-    family weights); L-BFGS-B with finite-difference gradients, about a second for a thousand rows."""
+    mixture does not (docs/DECISIONS.md, "Calibration maps per kind"). A kind counts as examined
+    on a row when an applicable finding names it with non-zero method and family weights, as in
+    huiyan.fusion.combine.hypothesis_llrs: a method fitted to weight 0, or whose family is (after
+    rounding to 4 decimals), is removed and the rest refitted, until no further weight falls to 0,
+    so that the weights returned are fitted on the mixture they are used in. Returns (method
+    weights, family weights; a family whose methods were all removed gets 0); L-BFGS-B with
+    finite-difference gradients, about a second for a thousand rows per round."""
     from scipy.optimize import minimize
 
-    design = MixtureDesign.build(method_llrs, categories, families, media_types, cap)
-    keys, fams, m = design.keys, design.fams, len(design.keys)
+    keys = sorted({k for d in method_llrs for k in d})
+    fams = sorted({families[k] for k in keys})
     y = np.asarray(labels, dtype=float)
     n_pos, n_neg = (y == 1).sum(), (y == 0).sum()
     if not keys or n_pos == 0 or n_neg == 0:
@@ -330,15 +334,25 @@ def fit_mixture_weights(method_llrs: list[dict[str, float]], categories: list[di
     sw = np.where(y == 1, 0.5 / n_pos, 0.5 / n_neg)
     sgn = 2 * y - 1
     r = ridge / max(1.0, len(y))
+    zero: set[str] = set()  # methods fitted to weight 0: no evidence, and they examine no kind
+    while True:
+        design = MixtureDesign.build([{k: v for k, v in d.items() if k not in zero} for d in method_llrs],
+                                     categories, families, media_types, cap)
+        m = len(design.keys)
 
-    def loss(theta):
-        z = sgn * design.fused(theta[:m], theta[m:])
-        return float(sw @ np.logaddexp(0.0, -z) + r * np.sum((theta - 1) ** 2))
+        def loss(theta, design=design, m=m):
+            z = sgn * design.fused(theta[:m], theta[m:])
+            return float(sw @ np.logaddexp(0.0, -z) + r * np.sum((theta - 1) ** 2))
 
-    res = minimize(loss, np.ones(m + len(fams)), method="L-BFGS-B", bounds=[(0.0, 1.0)] * (m + len(fams)))
-    w = {k: round(float(v), 4) for k, v in zip(keys, res.x[:m], strict=True)}
-    fw = {f: round(float(v), 4) for f, v in zip(fams, res.x[m:], strict=True)}
-    return w, fw
+        n_par = m + len(design.fams)
+        res = minimize(loss, np.ones(n_par), method="L-BFGS-B", bounds=[(0.0, 1.0)] * n_par)
+        w = {k: round(float(v), 4) for k, v in zip(design.keys, res.x[:m], strict=True)}
+        fw = {f: round(float(v), 4) for f, v in zip(design.fams, res.x[m:], strict=True)}
+        new_zero = {k for k, v in w.items() if v == 0.0 or fw[families[k]] == 0.0}
+        if not new_zero:
+            break
+        zero |= new_zero
+    return {**w, **dict.fromkeys(zero, 0.0)}, {**dict.fromkeys(fams, 0.0), **fw}
 
 
 # verdict bands --------------------------------------------------------------------------------

@@ -249,3 +249,15 @@ def test_a_manifest_whose_signature_fails_is_not_evidence(test_ca, tmp_path, pho
     assert not f.applicable and f.llr == 0.0 and not f.decisive
     assert "claimSignature.mismatch" in f.details["failures"] and not f.details["signature_valid"]
     assert "signature does not verify" in f.reason and "签名验证失败" in f.explanation["zh"]
+
+
+def test_c2pa_data_that_cannot_be_parsed_is_not_evidence(test_ca, tmp_path, photo):
+    """A manifest whose claim is no longer valid CBOR: reported (with the SDK's error), not counted."""
+    p = _sign(test_ca, tmp_path, photo, "trainedAlgorithmicMedia")
+    b = p.read_bytes()
+    j = b.find(b"cbor", b.find(b"c2pa.claim"))
+    q = tmp_path / "unparseable.jpg"
+    q.write_bytes(b[:j + 4] + b"\xff" * 40 + b[j + 44:])
+    f = DET.run(Item(q))
+    assert not f.applicable and f.llr == 0.0 and not f.decisive
+    assert "cannot be parsed" in f.reason and "CBOR" in f.details["error"] and "无法解析" in f.explanation["zh"]
