@@ -158,6 +158,9 @@ def make_rows(records: list[dict[str, Any]], entries: dict[tuple[str, str], Any]
         print(f"[bench] warning: {len(items)} applicable findings of {m} have no published out-of-fold score "
               f"and keep the shipped model's (possibly in-sample) score, e.g. {', '.join(items[:3])}",
               file=sys.stderr, flush=True)
+    # one order whatever order the worker processes finished in: the fits downstream (the weights'
+    # optimiser above all) then see their rows in the same order on every run
+    rows.sort(key=lambda r: (r.item, r.protocol))
     return rows
 
 

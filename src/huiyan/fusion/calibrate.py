@@ -32,6 +32,7 @@ LLRs (leave-source-and-generator-out) and writes the file with the data version 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -317,12 +318,12 @@ def fit_mixture_weights(method_llrs: list[dict[str, float]], categories: list[di
     per kind, a generation method rightly says "not generated" of a local edit; a fit on the sum
     over all evidence (used up to session 7) read that as a mistake and discounted the method, the
     mixture does not (docs/DECISIONS.md, "Calibration maps per kind"). A kind counts as examined
-    on a row when an applicable finding names it with non-zero method and family weights, as in
-    huiyan.fusion.combine.hypothesis_llrs: a method fitted to weight 0, or whose family is (after
-    rounding to 4 decimals), is removed and the rest refitted, until no further weight falls to 0,
-    so that the weights returned are fitted on the mixture they are used in. Returns (method
-    weights, family weights; a family whose methods were all removed gets 0); L-BFGS-B with
-    finite-difference gradients, about a second for a thousand rows per round."""
+    on a row when an applicable finding names it with a non-zero method weight, as in
+    huiyan.fusion.combine.hypothesis_llrs: a method fitted to weight 0 (after rounding to 4
+    decimals) is removed and the rest refitted, until no further weight falls to 0, so that the
+    weights returned are fitted on the mixture they are used in. Returns (method weights, family
+    weights; a family whose methods were all removed gets 0); L-BFGS-B with finite-difference
+    gradients, about a second for a thousand rows per round."""
     from scipy.optimize import minimize
 
     keys = sorted({k for d in method_llrs for k in d})
@@ -346,9 +347,12 @@ def fit_mixture_weights(method_llrs: list[dict[str, float]], categories: list[di
 
         n_par = m + len(design.fams)
         res = minimize(loss, np.ones(n_par), method="L-BFGS-B", bounds=[(0.0, 1.0)] * n_par)
+        if not res.success:  # said, not silent (on ../shared/data every fit of session 8 converged)
+            print(f"[calibrate] warning: the weight fit did not converge ({res.message}); its weights are used as "
+                  "they are", file=sys.stderr, flush=True)
         w = {k: round(float(v), 4) for k, v in zip(design.keys, res.x[:m], strict=True)}
         fw = {f: round(float(v), 4) for f, v in zip(design.fams, res.x[m:], strict=True)}
-        new_zero = {k for k, v in w.items() if v == 0.0 or fw[families[k]] == 0.0}
+        new_zero = {k for k, v in w.items() if v == 0.0}
         if not new_zero:
             break
         zero |= new_zero

@@ -180,12 +180,10 @@ def hypothesis_llrs(method_llrs: dict[str, float], families: dict[str, str], cat
                     cap: float, scope: tuple[str, ...] = KINDS) -> dict[str, dict[str, float]]:
     """Per kind of manipulation in `scope` that is examined, its weighted family LLRs: the family
     combination of the findings that name that kind or none (a kind out of scope counts as none).
-    A kind is examined when at least one finding naming it applies with a non-zero method weight
-    and a non-zero family weight;
+    A kind is examined when at least one finding naming it applies with a non-zero method weight;
     when none is, the findings (all naming no kind, or weighted 0) are returned under "any"."""
     cat = {m: kind_in_scope(c, scope) for m, c in categories.items()}
-    examined = [k for k in scope if any(cat.get(m) == k and method_weights.get(m, 1.0) > 0
-                                        and family_weights.get(families[m], 1.0) > 0 for m in method_llrs)]
+    examined = [k for k in scope if any(cat.get(m) == k and method_weights.get(m, 1.0) > 0 for m in method_llrs)]
     if method_llrs and not examined:
         fams = family_llrs(method_llrs, families, method_weights, cap)
         return {"any": {fam: family_weights.get(fam, 1.0) * v for fam, v in fams.items()}}
