@@ -290,6 +290,16 @@ def test_a_method_fitted_to_zero_examines_no_kind_and_the_rest_is_refitted():
     assert fw == pytest.approx(alone_fw, abs=1e-3)
 
 
+def test_weights_when_nothing_is_evidence():
+    """Evidence that only points the wrong way is discounted to nothing, and rows without any
+    method give no weights."""
+    y = np.array([0, 1] * 40)
+    rows = [{"bad": 2.0 if v == 0 else -2.0} for v in y]
+    mw, fw = fit_mixture_weights(rows, [{"bad": None}] * len(y), {"bad": "physical"}, y, ["image"] * len(y), cap=4.0)
+    assert mw["bad"] * fw["physical"] < 0.01
+    assert fit_mixture_weights([{}] * 4, [{}] * 4, {}, [0, 1, 0, 1], ["image"] * 4, cap=4.0) == ({}, {})
+
+
 def test_harness_maps_are_fitted_on_each_kind():
     """fit_calibration must pass each item's kind to the map fit: a generation method gets a map
     fitted on the generated items, not on the local edits too."""

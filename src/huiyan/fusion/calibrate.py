@@ -340,6 +340,9 @@ def fit_mixture_weights(method_llrs: list[dict[str, float]], categories: list[di
         design = MixtureDesign.build([{k: v for k, v in d.items() if k not in zero} for d in method_llrs],
                                      categories, families, media_types, cap)
         m = len(design.keys)
+        if not m:  # every method fitted to 0
+            w, fw = {}, {}
+            break
 
         def loss(theta, design=design, m=m):
             z = sgn * design.fused(theta[:m], theta[m:])
