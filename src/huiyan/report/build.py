@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from huiyan import __version__
-from huiyan.fusion.combine import calibration_entry
+from huiyan.fusion.combine import KINDS, calibration_entry
 from huiyan.report.document import Document, Figure, Heading, KeyValues, Para, Table
 from huiyan.report.kinds import kind_table
 from huiyan.report.texts import category_text, family_text, media_text, t, verdict_text
@@ -180,7 +180,11 @@ def _method_rates(method: str, calib: dict[str, Any], lang: str) -> str:
         vals.update(extra)
     text = _rates_text(vals, lang) or t("not_measured", lang)
     if entry.get("n_manipulated") is not None and entry.get("n_real") is not None:
-        text += t("fitted_on", lang, pos=entry["n_manipulated"], neg=entry["n_real"])
+        kind = entry.get("positives")
+        if kind in KINDS:  # a map fitted on the kind the method points to (docs/DECISIONS.md)
+            text += t("fitted_on_kind", lang, pos=entry["n_manipulated"], neg=entry["n_real"], kind=t(f"c_{kind}", lang))
+        else:
+            text += t("fitted_on", lang, pos=entry["n_manipulated"], neg=entry["n_real"])
     return text
 
 

@@ -258,6 +258,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "evaluation_cols": {"zh": "方法|版本|输入|实测错误率", "en": "Method|Version|Inputs|Measured error rates"},
     "fitted_on": {"zh": "（校准曲线拟合于 {pos} 个生成/篡改样本与 {neg} 个原始拍摄样本）",
                   "en": " (calibration map fitted on {pos} manipulated and {neg} camera-original items)"},
+    "fitted_on_kind": {"zh": "（校准曲线拟合于该方法所指情形“{kind}”的 {pos} 个样本与 {neg} 个原始拍摄样本）",
+                       "en": " (calibration map fitted on {pos} items of the kind it points to, {kind}, and {neg} "
+                       "camera-original items)"},
     "not_measured": {"zh": "尚未在参考数据上测量", "en": "not yet measured on reference data"},
     # 8 synthesis --------------------------------------------------------------------------
     "synthesis_intro": {
