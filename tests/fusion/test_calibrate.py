@@ -300,6 +300,28 @@ def test_weights_when_nothing_is_evidence():
     assert fit_mixture_weights([{}] * 4, [{}] * 4, {}, [0, 1, 0, 1], ["image"] * 4, cap=4.0) == ({}, {})
 
 
+def test_weights_when_every_method_is_fitted_to_zero(monkeypatch):
+    """If every method falls to weight 0 the refit loop ends with all weights 0 (no fit with no
+    parameters); forced here by an optimiser that returns zeros."""
+    import scipy.optimize
+
+    class Zero:
+        def __init__(self, n):
+            self.x, self.success, self.message = np.zeros(n), True, "forced"
+
+    def minimize(f, x0, **kw):
+        if len(x0) == 0:  # as scipy does for a fit with no parameters
+            raise ValueError("no parameters to fit")
+        return Zero(len(x0))
+
+    monkeypatch.setattr(scipy.optimize, "minimize", minimize)
+    y = np.array([0, 1] * 20)
+    rows = [{"a": float(v), "b": -float(v)} for v in y]
+    mw, fw = fit_mixture_weights(rows, [{"a": "fully_generated", "b": None}] * 40, {"a": "fingerprint", "b": "physical"},
+                                 y, ["image"] * 40, cap=4.0)
+    assert mw == {"a": 0.0, "b": 0.0} and fw == {"fingerprint": 0.0, "physical": 0.0}
+
+
 def test_harness_maps_are_fitted_on_each_kind():
     """fit_calibration must pass each item's kind to the map fit: a generation method gets a map
     fitted on the generated items, not on the local edits too."""

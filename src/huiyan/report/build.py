@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from huiyan import __version__
-from huiyan.fusion.combine import KINDS, calibration_entry
+from huiyan.fusion.combine import KINDS, calibration_entry, calibration_key
 from huiyan.report.document import Document, Figure, Heading, KeyValues, Para, Table
 from huiyan.report.kinds import kind_table
 from huiyan.report.texts import category_text, family_text, media_text, t, verdict_text
@@ -171,12 +171,17 @@ def _rates_text(rates: Any, lang: str = "en") -> str:
 _METRIC_WORDS = ("auc", "eer", "fpr", "tpr", "fnr", "error", "accuracy", "rate", "precision", "recall")
 
 
-def _method_rates(method: str, calib: dict[str, Any], lang: str) -> str:
-    """A method's measured error rates from the calibration file, and what its map was fitted on."""
-    entry = (calib.get("methods") or {}).get(method) or {}
+def _method_rates(method: str, calib: dict[str, Any], lang: str, media_type: str | None = None) -> str:
+    """A method's measured error rates from the calibration file, and what its map was fitted on.
+    A method calibrated per media type (`method@media`) is read for `media_type`, and only the
+    rates measured on that media type are shown."""
+    key = calibration_key(calib, method, media_type)
+    entry = (calib.get("methods") or {}).get(key) or {}
     vals = {k: v for k, v in entry.items() if k not in _RATE_SKIP and any(w in k.lower() for w in _METRIC_WORDS)}
     extra = (calib.get("method_metrics") or calib.get("metrics") or {}).get(method)
     if isinstance(extra, dict):
+        if key != method:  # per media type: that type's rates only
+            extra = {k: v for k, v in extra.items() if f"_{media_type}_" in k}
         vals.update(extra)
     text = _rates_text(vals, lang) or t("not_measured", lang)
     if entry.get("n_manipulated") is not None and entry.get("n_real") is not None:
@@ -738,16 +743,18 @@ class _Ctx:
     def evaluation(self) -> None:
         d = self.doc
         d.add(Heading(1, self.t("sec_evaluation")), Para(self.t("evaluation_intro")))
-        used: dict[str, dict[str, Any]] = {}
+        used: dict[str, tuple[str, str | None, dict[str, Any]]] = {}  # calibration key -> method, media, finding
         for r in self.results:
             for f in r.get("findings") or []:
-                used.setdefault(str(f.get("method")), f)
+                m = str(f.get("method"))
+                used.setdefault(calibration_key(self.calib, m, r.get("media_type")), (m, r.get("media_type"), f))
         rows = []
-        for m in sorted(used):
+        for key in sorted(used):
+            m, media, f = used[key]
             cls = self.classes.get(m)
             inputs = ", ".join(getattr(cls, "inputs", ()) or ()) if cls else "-"
-            rates = _method_rates(m, self.calib, self.lang)
-            rows.append([m, str(used[m].get("method_version")), inputs, rates])
+            rates = _method_rates(m, self.calib, self.lang, media)
+            rows.append([key, str(f.get("method_version")), inputs, rates])
         if rows:
             d.add(Table(self.cols("evaluation_cols"), rows, (2.8, 0.8, 1.6, 4.2)))
         else:

@@ -256,11 +256,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "marked as such.",
     },
     "evaluation_cols": {"zh": "方法|版本|输入|实测错误率", "en": "Method|Version|Inputs|Measured error rates"},
-    "fitted_on": {"zh": "（校准曲线拟合于 {pos} 个生成/篡改样本与 {neg} 个原始拍摄样本）",
-                  "en": " (calibration map fitted on {pos} manipulated and {neg} camera-original items)"},
-    "fitted_on_kind": {"zh": "（校准曲线拟合于该方法所指情形“{kind}”的 {pos} 个样本与 {neg} 个原始拍摄样本）",
-                       "en": " (calibration map fitted on {pos} items of the kind it points to, {kind}, and {neg} "
-                       "camera-original items)"},
+    "fitted_on": {"zh": "（校准曲线拟合于 {pos} 个生成/篡改样本与 {neg} 个原始拍摄样本；每个文件在各测试协议下各计一次）",
+                  "en": " (calibration map fitted on {pos} manipulated and {neg} camera-original examples, each file "
+                  "counted once per test protocol)"},
+    "fitted_on_kind": {"zh": "（校准曲线拟合于该方法所指情形“{kind}”的 {pos} 个样本与 {neg} 个原始拍摄样本；"
+                       "每个文件在各测试协议下各计一次）",
+                       "en": " (calibration map fitted on {pos} examples of the kind it points to, {kind}, and {neg} "
+                       "camera-original examples, each file counted once per test protocol)"},
     "not_measured": {"zh": "尚未在参考数据上测量", "en": "not yet measured on reference data"},
     # 8 synthesis --------------------------------------------------------------------------
     "synthesis_intro": {
