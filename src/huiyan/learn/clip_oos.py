@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from huiyan.bench.manifest import write_logo
+from huiyan.bench.manifest import load_manifest, shares_neither, write_logo
 from huiyan.detectors.fingerprint import clip_probe as cp
 from huiyan.learn import clip_probe as lp
 
@@ -55,8 +55,6 @@ def cached_video_embedding(entry, protocol: str, recipe: str, work: Path, bench_
 
 def excluded_probe(train: list[tuple[dict, object]], emb: dict, gen_key: str | None, source: str, l2: float):
     """A probe fitted on the training images that share neither `gen_key` nor `source`."""
-    from huiyan.bench.manifest import shares_neither
-
     keep = [i for i, (_, e) in enumerate(train) if shares_neither(e.source, e.gen_key, {source}, {gen_key})]
     rows = [r for r, _ in train]
     protos = [f"aug{k}" for k in range(lp.AUG_COPIES)]
@@ -72,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bench-cache", type=Path, default=Path("out/bench/cache"), help="harness protocol copies")
     ap.add_argument("--logo", type=Path, default=Path("models/clip_probe_logo.json"))
     a = ap.parse_args(argv)
-    from huiyan.bench.manifest import load_manifest
 
     t0 = time.time()
     meta = cp._probe_json()

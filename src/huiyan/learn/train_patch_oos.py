@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from huiyan.bench.manifest import generator_key, shares_neither, write_logo
+from huiyan.bench.manifest import generator_key, load_manifest, shares_neither, write_logo
 
 OTHER_LABELS = ("tampered", "deepfake")
 
@@ -55,7 +55,6 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from huiyan.bench.manifest import load_manifest
     from huiyan.learn import train as tr
     from huiyan.learn.dataset import AugmentRecipe, build_pool, load_samples, manifest_sha256
     from huiyan.learn.evaluate import PROTOCOLS, OnnxPatchScorer, apply_protocol
